@@ -1,0 +1,63 @@
+# ablate — build, test and run. Everything here needs only Go, except the C
+# plugin (Debian's clang, lld, wasi-libc) and OpenBLAS (libopenblas-dev), which
+# `make deps` installs on Debian.
+
+GO        ?= go
+BIN       := bin
+ABLATE    := $(BIN)/ablate
+PLUGINDIR := $(BIN)/plugins
+STATICCHECK_VERSION := 2025.1.1
+# The test suite's budget: about 15 minutes on 2 cores.
+TEST_TIMEOUT ?= 20m
+
+.PHONY: all build test test-short bench lint format check plugins demo deps fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(ABLATE) ./cmd/ablate
+
+test:
+	$(GO) vet ./...
+	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+
+test-short:
+	$(GO) test -short ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./core/...
+
+lint:
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+format:
+	gofmt -w $$(git ls-files '*.go')
+
+check: build lint plugins
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) mod tidy
+	git diff --exit-code
+
+plugins:
+	@mkdir -p $(PLUGINDIR)
+	@set -e; for d in $$(find plugins -name main.go -exec dirname {} \; | sort); do \
+		kind=$$(basename $$(dirname $$d)); name=$$(basename $$d); \
+		GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o $(PLUGINDIR)/$$kind-$$name.wasm ./$$d; \
+	done
+	@if [ -f plugins/Makefile.c ]; then $(MAKE) -s -f plugins/Makefile.c OUT=$(PLUGINDIR); fi
+
+demo: build
+	$(ABLATE) version
+
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		dataset-fashion-mnist fortunes clang lld wasi-libc libclang-rt-14-dev-wasm32 \
+		libopenblas-dev docker-registry
+
+fuzz:
+	@echo "no fuzz targets yet"
+
+clean:
+	rm -rf $(BIN)
