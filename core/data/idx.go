@@ -2,6 +2,7 @@ package data
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/binary"
@@ -11,6 +12,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 )
 
 // IDXType is the element type code of an IDX file, the third byte of its
@@ -63,6 +65,9 @@ func (t IDXType) String() string {
 // maxIDXBytes bounds the payload a header may announce, so a corrupt header
 // cannot make the reader allocate without limit.
 const maxIDXBytes = 1 << 32
+
+// preallocIDX is the most ReadIDX allocates before the data arrives.
+const preallocIDX = 16 << 20
 
 // IDX is a decoded IDX array: its element type, its dimensions, and its
 // elements as stored (big-endian), Data having exactly prod(Dims)*Type.Size()
@@ -147,10 +152,13 @@ func ReadIDX(r io.Reader) (*IDX, error) {
 			return nil, fmt.Errorf("data: idx: dimensions %v announce more than %d bytes: %w", x.Dims, uint64(maxIDXBytes), ErrIDX)
 		}
 	}
-	x.Data = make([]byte, total)
-	if n, err := io.ReadFull(src, x.Data); err != nil {
+	// Grow the buffer as bytes arrive rather than trusting the header's
+	// size: a corrupt or hostile header costs no more memory than the data.
+	buf := bytes.NewBuffer(make([]byte, 0, min(total, preallocIDX)))
+	if n, err := io.CopyN(buf, src, int64(total)); err != nil {
 		return nil, fmt.Errorf("data: idx: %s%v wants %d data bytes, stream has %d: %w: %w", x.Type, x.Dims, total, n, ErrIDX, noEOF(err))
 	}
+	x.Data = buf.Bytes()
 	var extra [1]byte
 	if n, _ := io.ReadFull(src, extra[:]); n > 0 {
 		return nil, fmt.Errorf("data: idx: trailing bytes after %d data bytes of %s%v: %w", total, x.Type, x.Dims, ErrIDX)
@@ -192,4 +200,35 @@ func ReadIDXFile(path string) (*IDX, Digest, error) {
 		return nil, Digest{}, fmt.Errorf("data: reading %s: %w", path, err)
 	}
 	return x, Digest{Path: path, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// Fingerprint combines digests into one hex SHA-256, independent of their
+// order: the digest of the sorted "sha256  path" lines. Paths count, so the
+// same bytes read from another place give another fingerprint only if the
+// caller passes paths; use FingerprintContent to ignore where files live.
+func Fingerprint(ds []Digest) string {
+	lines := make([]string, len(ds))
+	for i, d := range ds {
+		lines[i] = d.SHA256 + "  " + d.Path + "\n"
+	}
+	return sumLines(lines)
+}
+
+// FingerprintContent combines only the files' contents: the same data found
+// in another directory (a module cache elsewhere) gives the same value.
+func FingerprintContent(ds []Digest) string {
+	lines := make([]string, len(ds))
+	for i, d := range ds {
+		lines[i] = d.SHA256 + "\n"
+	}
+	return sumLines(lines)
+}
+
+func sumLines(lines []string) string {
+	slices.Sort(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		io.WriteString(h, l)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
