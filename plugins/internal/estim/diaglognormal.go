@@ -45,17 +45,23 @@ func (e *DiagLogNormal) Score(dst, x []float64, m, d int) error {
 	if err := checkScoreArgs(e.Name(), dst, x, m, d, e.d); err != nil {
 		return err
 	}
+	// The normalising constant is the same for every row.
+	norm := 0.0
+	for _, sg := range e.sigma {
+		norm -= math.Log(sg) + 0.5*log2Pi
+	}
 	for i := 0; i < m; i++ {
-		s := 0.0
+		row := x[i*d : (i+1)*d]
+		q := 0.0
 		for c, j := range e.keep {
-			v := x[i*d+j]
-			if !(v > 0) || math.IsInf(v, 1) {
+			v := row[j]
+			if !(v > 0) || v > math.MaxFloat64 {
 				return fmt.Errorf("estim: %s: score input row %d feature %d is %v, want a finite value > 0", e.Name(), i, j, v)
 			}
 			z := (math.Log(v) - e.mu[c]) / e.sigma[c]
-			s += -0.5*z*z - math.Log(e.sigma[c]) - 0.5*log2Pi
+			q += z * z
 		}
-		dst[i] = s
+		dst[i] = norm - 0.5*q
 	}
 	return nil
 }
