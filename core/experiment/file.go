@@ -208,6 +208,9 @@ func (f *File) top() {
 		return s
 	}
 	f.Study = str("study", true)
+	if _, ok := f.tree["study"].(string); ok && f.Study == "" {
+		f.problem([]string{"study"}, "empty: name a registered study")
+	}
 	f.Name = str("name", false)
 	if f.Name == "" {
 		f.Name = strings.TrimSuffix(filepath.Base(f.Path), filepath.Ext(f.Path))
@@ -245,6 +248,37 @@ func (f *File) top() {
 		}
 	}
 	f.sweep()
+	if n := f.size(); n > MaxRuns {
+		f.problem([]string{"sweep"}, "the sweep expands to %d runs; at most %d are allowed in one file", n, MaxRuns)
+	}
+}
+
+// MaxRuns bounds the runs one experiment file may expand to.
+const MaxRuns = 100000
+
+// size is the number of runs the sweep expands to, saturating past MaxRuns.
+func (f *File) size() int {
+	n := max(len(f.Seeds), 1)
+	groups := map[int]int{}
+	for _, a := range f.Axes {
+		if a.Group > 0 {
+			if k, ok := groups[a.Group]; !ok || len(a.Values) < k {
+				groups[a.Group] = len(a.Values)
+			}
+			continue
+		}
+		n *= len(a.Values)
+		if n > MaxRuns {
+			return MaxRuns + 1
+		}
+	}
+	for _, k := range groups {
+		n *= k
+		if n > MaxRuns {
+			return MaxRuns + 1
+		}
+	}
+	return n
 }
 
 // sweep reads [sweep]: grid = {key = [values]}, zip = {...} or [[sweep.zip]]
@@ -306,7 +340,7 @@ func (f *File) sweep() {
 			}
 			return axes[i].Key < axes[j].Key
 		})
-		if group > 0 {
+		if group > 0 && len(axes) > 1 {
 			for _, a := range axes[1:] {
 				if len(a.Values) != len(axes[0].Values) {
 					f.problem(a.at, "zipped axes need equal lengths: %s has %d values, %s has %d",

@@ -36,11 +36,12 @@ func positions(src string) map[string]int {
 	counts := map[string]int{}
 	var table []string
 	defer func() { _ = recover() }() // a position table is best effort
-	for {
+	for last := -1; ; {
 		p.skipBlank()
-		if p.i >= len(p.src) {
+		if p.i >= len(p.src) || p.i == last {
 			return out
 		}
+		last = p.i
 		switch {
 		case strings.HasPrefix(p.src[p.i:], "[["):
 			p.i += 2
@@ -259,11 +260,12 @@ func (p *scanner) value(at []string, out map[string]int) bool {
 		return err == nil
 	case '[':
 		p.i++
-		for n := 0; ; n++ {
+		for n, last := 0, -1; ; n++ {
 			p.skipBlank()
-			if p.i >= len(p.src) {
+			if p.i >= len(p.src) || p.i == last {
 				return false
 			}
+			last = p.i
 			if p.src[p.i] == ']' {
 				p.i++
 				return true
@@ -278,11 +280,12 @@ func (p *scanner) value(at []string, out map[string]int) bool {
 		}
 	case '{':
 		p.i++
-		for {
+		for last := -1; ; {
 			p.skipBlank()
-			if p.i >= len(p.src) {
+			if p.i >= len(p.src) || p.i == last {
 				return false
 			}
+			last = p.i
 			if p.src[p.i] == '}' {
 				p.i++
 				return true

@@ -115,6 +115,9 @@ type resolveResult struct {
 // and data digests, and computes each run's identity. Every problem in any
 // point is reported together, as a *DecodeError, before anything runs.
 func (f *File) Plan(ctx context.Context, env Env) (*Plan, error) {
+	if f.size() > MaxRuns {
+		return nil, f.ds.err()
+	}
 	st, ok := env.Studies.Lookup(f.Study)
 	if !ok && f.Study == "" {
 		return nil, f.ds.err() // already reported as missing
@@ -125,6 +128,7 @@ func (f *File) Plan(ctx context.Context, env Env) (*Plan, error) {
 	}
 	p := &Plan{File: f, Study: st}
 	cache := map[resolveKey]resolveResult{}
+	seen := map[string]bool{}
 	for _, pt := range f.Points() {
 		tree := deepCopy(f.tree).(map[string]any)
 		axisOrigin := map[string]string{}
@@ -179,6 +183,10 @@ func (f *File) Plan(ctx context.Context, env Env) (*Plan, error) {
 				r.Settings = f.settings(st, deepCopy(tree).(map[string]any), func([]string, string) {})
 			}
 			r.ID = Identity(&r, env.Host)
+			if seen[r.ID] {
+				continue // the same run reached twice (e.g. "kde" and "builtin:kde")
+			}
+			seen[r.ID] = true
 			p.Runs = append(p.Runs, r)
 		}
 	}
