@@ -71,46 +71,65 @@ func FortuneFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
-// Fortunes loads Debian's fortune cookies: every plain-text file of dir (an
-// empty dir means $ABLATE_DATA/fortunes, then /usr/share/games/fortunes),
-// in name order, each cookie a document. The "%" lines separating cookies
-// are dropped; each cookie keeps its own text and final newline.
-func Fortunes(dir string) (*Text, error) {
+// FindFortunes returns the directory of Debian's fortune files: dir alone
+// if given, else $ABLATE_DATA/fortunes, then /usr/share/games/fortunes.
+func FindFortunes(dir string) (string, error) {
 	var cands []string
 	if dir != "" {
 		cands = []string{dir}
 	} else {
 		if e := os.Getenv(EnvData); e != "" {
 			cands = append(cands, filepath.Join(e, "fortunes"))
+		} else {
+			cands = append(cands, "")
 		}
 		cands = append(cands, FortunesDir)
 	}
 	nf := &NotFoundError{Dataset: "fortunes", Hint: "get it with: apt-get install fortunes (Debian)"}
 	for _, d := range cands {
-		files, err := FortuneFiles(d)
-		if err != nil || len(files) == 0 {
-			why := "no plain-text fortune files"
-			if err != nil {
-				why = err.Error()
-			}
-			nf.Looked = append(nf.Looked, d+": "+why)
+		if d == "" {
+			nf.Looked = append(nf.Looked, "$"+EnvData+" (unset)")
 			continue
 		}
-		t := &Text{Name: "fortunes"}
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				return nil, fmt.Errorf("data: fortunes: %w", err)
-			}
-			t.Digests = append(t.Digests, digestBytes(f, b))
-			for _, c := range splitCookies(b) {
-				t.Docs = append(t.Docs, len(t.Bytes))
-				t.Bytes = append(t.Bytes, c...)
-			}
+		files, err := FortuneFiles(d)
+		if err == nil && len(files) > 0 {
+			return d, nil
 		}
-		return t, nil
+		why := "no plain-text fortune files"
+		if err != nil {
+			why = err.Error()
+		}
+		nf.Looked = append(nf.Looked, d+": "+why)
 	}
-	return nil, nf
+	return "", nf
+}
+
+// Fortunes loads Debian's fortune cookies: every plain-text file of the
+// directory FindFortunes(dir) returns, in name order, each cookie a
+// document. The "%" lines separating cookies are dropped; each cookie keeps
+// its own text and final newline.
+func Fortunes(dir string) (*Text, error) {
+	d, err := FindFortunes(dir)
+	if err != nil {
+		return nil, err
+	}
+	files, err := FortuneFiles(d)
+	if err != nil {
+		return nil, fmt.Errorf("data: fortunes: %w", err)
+	}
+	t := &Text{Name: "fortunes"}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("data: fortunes: %w", err)
+		}
+		t.Digests = append(t.Digests, digestBytes(f, b))
+		for _, c := range splitCookies(b) {
+			t.Docs = append(t.Docs, len(t.Bytes))
+			t.Bytes = append(t.Bytes, c...)
+		}
+	}
+	return t, nil
 }
 
 // splitCookies splits a fortune file at its "%" lines, dropping empty cookies.
