@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -69,6 +70,8 @@ func FormatValue(v any) string {
 		return x
 	case nil:
 		return ""
+	case float64: // integral floats print as integers: axis values read back from JSON are floats
+		return strconv.FormatFloat(x, 'g', -1, 64)
 	case map[string]any, []map[string]any:
 		b, _ := json.Marshal(x)
 		return string(b)
