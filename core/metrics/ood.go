@@ -1,16 +1,18 @@
 package metrics
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 )
 
 // ErrEmpty is returned (wrapped) when a score set or sample has no elements.
 var ErrEmpty = errors.New("metrics: empty input")
 
-// checkScores rejects empty sets and non-finite scores, naming the set.
+// checkScores rejects empty sets and NaN scores, naming the set; ±Inf is
+// a valid score (a log-likelihood of -Inf ranks last).
 func checkScores(name string, xs []float64) error {
 	if len(xs) == 0 {
 		return fmt.Errorf("metrics: %s scores: %w", name, ErrEmpty)
@@ -38,7 +40,7 @@ func merged(id, ood []float64) []scored {
 	for _, s := range ood {
 		all = append(all, scored{s, false})
 	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].s > all[j].s })
+	slices.SortFunc(all, func(a, b scored) int { return cmp.Compare(b.s, a.s) })
 	return all
 }
 
@@ -53,7 +55,11 @@ func AUROC(id, ood []float64) (float64, error) {
 	if err := checkScores("ood", ood); err != nil {
 		return 0, err
 	}
-	all := merged(id, ood)
+	return aurocSorted(merged(id, ood), len(id), len(ood)), nil
+}
+
+// aurocSorted is AUROC over examples sorted by decreasing score.
+func aurocSorted(all []scored, nid, nood int) float64 {
 	// Ranks ascending: the highest score has rank n. Ties share the mean rank.
 	n := len(all)
 	var rankSumID float64
@@ -72,9 +78,9 @@ func AUROC(id, ood []float64) (float64, error) {
 		}
 		i = j
 	}
-	p, q := float64(len(id)), float64(len(ood))
+	p, q := float64(nid), float64(nood)
 	u := rankSumID - p*(p+1)/2
-	return u / (p * q), nil
+	return u / (p * q)
 }
 
 // ROCPoint is one point of a ROC curve: at threshold T, the fraction of ID
@@ -95,8 +101,12 @@ func ROC(id, ood []float64) ([]ROCPoint, error) {
 	if err := checkScores("ood", ood); err != nil {
 		return nil, err
 	}
-	all := merged(id, ood)
-	p, q := float64(len(id)), float64(len(ood))
+	return rocSorted(merged(id, ood), len(id), len(ood)), nil
+}
+
+// rocSorted is ROC over examples sorted by decreasing score.
+func rocSorted(all []scored, nid, nood int) []ROCPoint {
+	p, q := float64(nid), float64(nood)
 	pts := []ROCPoint{{0, 0, math.Inf(1)}}
 	tp, fp := 0, 0
 	for i := 0; i < len(all); {
@@ -112,7 +122,7 @@ func ROC(id, ood []float64) ([]ROCPoint, error) {
 		pts = append(pts, ROCPoint{float64(fp) / q, float64(tp) / p, all[i].s})
 		i = j
 	}
-	return pts, nil
+	return pts
 }
 
 // FPRAtTPR returns the fraction of OOD examples accepted as ID when the
@@ -127,12 +137,16 @@ func FPRAtTPR(id, ood []float64, tpr float64) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return fprAt(pts, tpr), nil
+}
+
+func fprAt(pts []ROCPoint, tpr float64) float64 {
 	for _, pt := range pts {
 		if pt.TPR >= tpr {
-			return pt.FPR, nil
+			return pt.FPR
 		}
 	}
-	return 1, nil // unreachable: the last point has TPR 1
+	return 1 // unreachable: the last point has TPR 1
 }
 
 // FPR95 is FPRAtTPR(id, ood, 0.95): FPR@95TPR.
@@ -143,15 +157,26 @@ func FPR95(id, ood []float64) (float64, error) { return FPRAtTPR(id, ood, 0.95) 
 // (recall 0, precision 1) and has one point per distinct score, as
 // scikit-learn's precision_recall_curve; the area is auc(recall, precision).
 func prArea(pos, neg []float64) float64 {
-	all := merged(pos, neg) // "id" here means positive
-	P := float64(len(pos))
+	return prAreaSorted(merged(pos, neg), true, len(pos))
+}
+
+// prAreaSorted computes prArea over examples sorted by decreasing score
+// (reversed: by increasing score, which ranks by the negated score), the
+// positives being those whose id field equals posID.
+func prAreaSorted(all []scored, posID bool, npos int) float64 {
+	P := float64(npos)
+	n := len(all)
+	at := func(k int) scored { return all[k] }
+	if !posID {
+		at = func(k int) scored { return all[n-1-k] }
+	}
 	area := 0.0
 	prevR, prevP := 0.0, 1.0
 	tp, fp := 0, 0
-	for i := 0; i < len(all); {
+	for i := 0; i < n; {
 		j := i
-		for j < len(all) && all[j].s == all[i].s {
-			if all[j].id {
+		for j < n && at(j).s == at(i).s {
+			if at(j).id == posID {
 				tp++
 			} else {
 				fp++
@@ -188,15 +213,7 @@ func AUPROut(id, ood []float64) (float64, error) {
 	if err := checkScores("ood", ood); err != nil {
 		return 0, err
 	}
-	return prArea(negate(ood), negate(id)), nil
-}
-
-func negate(xs []float64) []float64 {
-	out := make([]float64, len(xs))
-	for i, x := range xs {
-		out[i] = -x
-	}
-	return out
+	return prAreaSorted(merged(id, ood), false, len(ood)), nil
 }
 
 // OOD holds the four detection metrics for one (ID, OOD) pair of score sets.
@@ -209,15 +226,17 @@ type OOD struct {
 
 // Detection computes AUROC, FPR@95TPR, AUPR-In and AUPR-Out at once.
 func Detection(id, ood []float64) (OOD, error) {
+	if err := checkScores("id", id); err != nil {
+		return OOD{}, err
+	}
+	if err := checkScores("ood", ood); err != nil {
+		return OOD{}, err
+	}
+	all := merged(id, ood)
 	var m OOD
-	var err error
-	if m.AUROC, err = AUROC(id, ood); err != nil {
-		return OOD{}, err
-	}
-	if m.FPR95, err = FPR95(id, ood); err != nil {
-		return OOD{}, err
-	}
-	m.AUPRIn = prArea(id, ood)
-	m.AUPROut = prArea(negate(ood), negate(id))
+	m.AUROC = aurocSorted(all, len(id), len(ood))
+	m.FPR95 = fprAt(rocSorted(all, len(id), len(ood)), 0.95)
+	m.AUPRIn = prAreaSorted(all, true, len(id))
+	m.AUPROut = prAreaSorted(all, false, len(ood))
 	return m, nil
 }
