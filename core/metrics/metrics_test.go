@@ -114,6 +114,8 @@ func TestTiesAveraged(t *testing.T) {
 		{"all tied", []float64{2, 2, 2}, []float64{2, 2}, 0.5},
 		{"separated", []float64{3, 4}, []float64{1, 2}, 1},
 		{"reversed", []float64{1, 2}, []float64{3, 4}, 0},
+		// +Inf beats both OOD scores, 0 beats -Inf and ties 0: 3.5 of 4 pairs.
+		{"infinite", []float64{math.Inf(1), 0}, []float64{math.Inf(-1), 0}, 0.875},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := AUROC(c.id, c.ood)
