@@ -159,6 +159,9 @@ func ReadIDX(r io.Reader) (*IDX, error) {
 		return nil, fmt.Errorf("data: idx: %s%v wants %d data bytes, stream has %d: %w: %w", x.Type, x.Dims, total, n, ErrIDX, noEOF(err))
 	}
 	x.Data = buf.Bytes()
+	if cap(x.Data)-len(x.Data) > len(x.Data)/8 { // keep memory at the data's size
+		x.Data = append(make([]byte, 0, len(x.Data)), x.Data...)
+	}
 	var extra [1]byte
 	if n, _ := io.ReadFull(src, extra[:]); n > 0 {
 		return nil, fmt.Errorf("data: idx: trailing bytes after %d data bytes of %s%v: %w", total, x.Type, x.Dims, ErrIDX)
