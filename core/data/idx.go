@@ -235,3 +235,36 @@ func sumLines(lines []string) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// WriteIDX writes x in the IDX format (uncompressed). It returns an error
+// if x is inconsistent: an unknown type, no or too many dimensions, or data
+// whose length does not match the dimensions.
+func WriteIDX(w io.Writer, x *IDX) error {
+	if x.Type.Size() == 0 {
+		return fmt.Errorf("data: write idx: unknown element type 0x%02x", byte(x.Type))
+	}
+	if len(x.Dims) == 0 || len(x.Dims) > 255 {
+		return fmt.Errorf("data: write idx: %d dimensions, want 1 to 255", len(x.Dims))
+	}
+	n := x.Type.Size()
+	for _, d := range x.Dims {
+		if d < 0 || uint64(d) > math.MaxUint32 {
+			return fmt.Errorf("data: write idx: dimension %d out of range in %v", d, x.Dims)
+		}
+		n *= d
+	}
+	if n != len(x.Data) {
+		return fmt.Errorf("data: write idx: %s%v needs %d data bytes, have %d", x.Type, x.Dims, n, len(x.Data))
+	}
+	head := []byte{0, 0, byte(x.Type), byte(len(x.Dims))}
+	for _, d := range x.Dims {
+		head = binary.BigEndian.AppendUint32(head, uint32(d))
+	}
+	if _, err := w.Write(head); err != nil {
+		return fmt.Errorf("data: write idx: %w", err)
+	}
+	if _, err := w.Write(x.Data); err != nil {
+		return fmt.Errorf("data: write idx: %w", err)
+	}
+	return nil
+}

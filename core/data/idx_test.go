@@ -115,6 +115,22 @@ func TestIDXHeaderErrors(t *testing.T) {
 	}
 }
 
+func TestWriteIDX(t *testing.T) {
+	want := encodeIDX(IDXInt32, []int{2, 1}, []float64{-5, 70000})
+	x, err := ReadIDX(bytes.NewReader(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteIDX(&b, x); err != nil || !bytes.Equal(b.Bytes(), want) {
+		t.Fatalf("WriteIDX: %v, bytes %x, want %x", err, b.Bytes(), want)
+	}
+	x.Data = x.Data[:7]
+	if err := WriteIDX(&b, x); err == nil || !strings.Contains(err.Error(), "needs 8 data bytes, have 7") {
+		t.Fatalf("short data: err = %v", err)
+	}
+}
+
 func TestReadIDXFileDigest(t *testing.T) {
 	raw := gz(encodeIDX(IDXUint8, []int{3}, []float64{7, 8, 9}))
 	p := filepath.Join(t.TempDir(), "x-labels-idx1-ubyte.gz")
@@ -172,11 +188,9 @@ func FuzzReadIDX(f *testing.F) {
 			return // compressed: the gzip framing is not reproduced
 		}
 		var b bytes.Buffer
-		b.Write([]byte{0, 0, byte(x.Type), byte(len(x.Dims))})
-		for _, d := range x.Dims {
-			binary.Write(&b, binary.BigEndian, uint32(d))
+		if err := WriteIDX(&b, x); err != nil {
+			t.Fatal(err)
 		}
-		b.Write(x.Data)
 		if !bytes.Equal(b.Bytes(), in) {
 			t.Fatalf("re-encoding differs from the input")
 		}

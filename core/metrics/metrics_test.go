@@ -89,7 +89,7 @@ func trapezoid(pts []ROCPoint) float64 {
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
 
 func TestHandComputed(t *testing.T) {
-	// Worked by hand in docs/core-data-metrics-train.md's conventions:
+	// Worked by hand (ID positive, one curve point per distinct score):
 	// descending: .9 I, .8 I, .7 O, .4 I, .3 O.
 	id := []float64{0.9, 0.8, 0.4}
 	ood := []float64{0.7, 0.3}
@@ -99,6 +99,25 @@ func TestHandComputed(t *testing.T) {
 	}
 	want := OOD{AUROC: 5.0 / 6, FPR95: 0.5, AUPRIn: 65.0 / 72, AUPROut: 19.0 / 24}
 	if !near(m.AUROC, want.AUROC, 1e-15) || !near(m.FPR95, want.FPR95, 1e-15) ||
+		!near(m.AUPRIn, want.AUPRIn, 1e-15) || !near(m.AUPROut, want.AUPROut, 1e-15) {
+		t.Fatalf("got %+v, want %+v", m, want)
+	}
+}
+
+func TestHandComputedTies(t *testing.T) {
+	// Descending: 1 I, {0.5 I, 0.5 O}, 0 O. Worked by hand:
+	// AUROC: pairs 1>.5, 1>0, .5=.5 (half), .5>0: 3.5/4.
+	// ROC points (0,0), (0,.5), (.5,1), (1,1): the first with TPR >= .95 has FPR .5.
+	// AUPR-In: (0,1) -> (.5,1) -> (1,2/3) -> (1,1/2): .5 + .5*(1+2/3)/2 = 11/12,
+	// what sklearn's auc(recall, precision) gives on precision_recall_curve's
+	// precision [.5, 2/3, 1, 1], recall [1, 1, .5, 0].
+	// AUPR-Out, ranking by -score: 0 O, {-.5 I, -.5 O}, -1 I: the same shape, 11/12.
+	m, err := Detection([]float64{1, 0.5}, []float64{0.5, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := OOD{AUROC: 0.875, FPR95: 0.5, AUPRIn: 11.0 / 12, AUPROut: 11.0 / 12}
+	if !near(m.AUROC, want.AUROC, 1e-15) || m.FPR95 != want.FPR95 ||
 		!near(m.AUPRIn, want.AUPRIn, 1e-15) || !near(m.AUPROut, want.AUPROut, 1e-15) {
 		t.Fatalf("got %+v, want %+v", m, want)
 	}
