@@ -57,7 +57,8 @@ type Config struct {
 	LogEvery        int // log train metrics every LogEvery steps; 0 means 1
 	CheckpointEvery int // checkpoint every CheckpointEvery steps; 0: only at the end and on cancellation
 
-	Evals []Eval
+	Evals       []Eval
+	EvalAtStart bool // also run every evaluation before the first step (logged as step 0)
 
 	Progress      io.Writer     // where progress goes; nil: nowhere
 	ProgressMode  ProgressMode  // zero: ProgressAuto
@@ -115,6 +116,7 @@ func Run(ctx context.Context, cfg Config, s Stepper, st Stateful) (Result, error
 
 	var lg *logFile
 	var ck Checkpoint
+	fresh := true // no checkpoint was found
 	if cfg.Dir != "" {
 		if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 			return res, fmt.Errorf("train: %w", err)
@@ -131,7 +133,7 @@ func Run(ctx context.Context, cfg Config, s Stepper, st Stateful) (Result, error
 			if err := st.Restore(ck.State); err != nil {
 				return res, fmt.Errorf("train: restoring %s at step %d: %w", ckPath, ck.Step, err)
 			}
-			res.Start, offset = ck.Step, ck.LogOffset
+			res.Start, offset, fresh = ck.Step, ck.LogOffset, false
 		case err == nil && st == nil:
 			return res, fmt.Errorf("train: %s holds a checkpoint but no Stateful was given to restore it", ckPath)
 		case !errors.Is(err, os.ErrNotExist):
@@ -219,6 +221,14 @@ func Run(ctx context.Context, cfg Config, s Stepper, st Stateful) (Result, error
 			return res, err
 		}
 		if err := checkpoint(false); err != nil {
+			return res, err
+		}
+	}
+	if cfg.EvalAtStart && fresh {
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("train: stopped before step 1: %w", err)
+		}
+		if stop, err := evals(0, true); stop {
 			return res, err
 		}
 	}

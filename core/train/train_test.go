@@ -438,3 +438,39 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Fatal("write into a missing directory succeeded")
 	}
 }
+
+func TestEvalAtStart(t *testing.T) {
+	withStart := func(dir string, m *toy) Config {
+		c := cfgFor(dir, m)
+		c.EvalAtStart = true
+		return c
+	}
+	refDir := t.TempDir()
+	ref := newToy(1)
+	if _, err := Run(context.Background(), withStart(refDir, ref), ref, ref); err != nil {
+		t.Fatal(err)
+	}
+	want := logWithoutTime(t, refDir)
+	if !strings.HasPrefix(want, `{"kind":"eval","name":"full","step":0,`) || strings.Count(want, `"kind":"eval"`) != 7 {
+		t.Fatalf("log does not start with the step-0 evaluation:\n%s", want)
+	}
+	// Stop inside the step-0 evaluation, then resume: the same log.
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	m := newToy(1)
+	c := withStart(dir, m)
+	c.Evals = []Eval{{Name: "full", Every: 5, Run: func(ctx context.Context, step int) (Metrics, error) {
+		cancel()
+		return nil, ctx.Err()
+	}}}
+	if _, err := Run(ctx, c, m, m); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	m2 := newToy(4)
+	if _, err := Run(context.Background(), withStart(dir, m2), m2, m2); err != nil {
+		t.Fatal(err)
+	}
+	if got := logWithoutTime(t, dir); got != want {
+		t.Fatalf("resumed log differs:\n%s\nwant:\n%s", got, want)
+	}
+}
