@@ -1,0 +1,14 @@
+package main
+
+import (
+	"github.com/ablate-ml/ablate/core/experiment"
+	"github.com/ablate-ml/ablate/experiments/mnist"
+)
+
+// studies lists the studies this binary can run, by the name experiment
+// files give in `study = "..."`.
+func studies() []experiment.Study {
+	return []experiment.Study{
+		mnist.Study{},
+	}
+}
