@@ -214,8 +214,8 @@ func Run(ctx context.Context, cfg Config, s Stepper, st Stateful) (Result, error
 	}
 
 	if ck.EvalPending {
-		if err := ctx.Err(); err != nil {
-			return stopped(err, true)
+		if err := ctx.Err(); err != nil { // the checkpoint on disk still holds
+			return res, fmt.Errorf("train: stopped after step %d of %d: %w", res.Done, cfg.Steps, err)
 		}
 		if stop, err := evals(res.Start, res.Start == cfg.Steps); stop {
 			return res, err

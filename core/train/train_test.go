@@ -474,3 +474,26 @@ func TestEvalAtStart(t *testing.T) {
 		t.Fatalf("resumed log differs:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestPendingEvalSurvivesCancelledResume(t *testing.T) {
+	dir := t.TempDir()
+	m := newToy(1)
+	p := filepath.Join(dir, CheckpointFile)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	state, _ := m.State()
+	os.WriteFile(filepath.Join(dir, LogFile), nil, 0o644)
+	if err := WriteCheckpoint(p, Checkpoint{Step: 5, EvalPending: true, State: state}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(p)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, cfgFor(dir, m), m, m); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if after, _ := os.ReadFile(p); !bytes.Equal(before, after) {
+		t.Fatal("a run cancelled before doing anything rewrote the checkpoint")
+	}
+}
