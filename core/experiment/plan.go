@@ -212,9 +212,8 @@ func (f *File) settings(st Study, tree map[string]any, at func([]string, string)
 	bad := false
 	d := decoder{report: func(p []string, msg string) { bad = true; at(p, msg) }}
 	d.decode(nil, own, reflect.ValueOf(s).Elem())
-	if bad {
-		return nil
-	}
+	// Validate even after type errors (the bad fields keep their defaults),
+	// so that range problems are reported in the same pass.
 	if v, ok := s.(Validator); ok {
 		if err := v.Validate(); err != nil {
 			var ps Problems
@@ -232,6 +231,9 @@ func (f *File) settings(st Study, tree map[string]any, at func([]string, string)
 			}
 			return nil
 		}
+	}
+	if bad {
+		return nil
 	}
 	return s
 }

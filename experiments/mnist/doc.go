@@ -6,8 +6,9 @@
 //
 // Settings (experiment-file keys; zero values mean the defaults shown):
 //
-//	[data]  set = "mnist" | "fashion-mnist" ("mnist"), dir ("" = where
-//	        core/data finds it), train = 10000 examples, test = 2000
+//	[data]  set = "mnist" | "fashion-mnist" ("mnist"), train = 10000
+//	        examples, test = 2000 (found where core/data looks; see
+//	        `ablate data`)
 //	[model] hidden = 64
 //	[train] steps = 500, batch = 64, lr = 0.05, momentum = 0.9,
 //	        eval_every = 100

@@ -18,7 +18,6 @@ import (
 type Settings struct {
 	Data struct {
 		Set   string `toml:"set"`
-		Dir   string `toml:"dir"`
 		Train int    `toml:"train"`
 		Test  int    `toml:"test"`
 	} `toml:"data"`
@@ -83,10 +82,10 @@ func (Study) Settings() any {
 }
 
 func load(s *Settings) (tr, te *data.Images, err error) {
-	if tr, err = data.LoadImages(s.Data.Set, data.Train, s.Data.Dir); err != nil {
+	if tr, err = data.LoadImages(s.Data.Set, data.Train, ""); err != nil {
 		return nil, nil, err
 	}
-	if te, err = data.LoadImages(s.Data.Set, data.Test, s.Data.Dir); err != nil {
+	if te, err = data.LoadImages(s.Data.Set, data.Test, ""); err != nil {
 		return nil, nil, err
 	}
 	return tr.Head(s.Data.Train), te.Head(s.Data.Test), nil
@@ -96,11 +95,11 @@ func load(s *Settings) (tr, te *data.Images, err error) {
 // contents, or where it looked when it is missing.
 func (Study) DataDigests(_ context.Context, settings any) (map[string]string, error) {
 	s := settings.(*Settings)
-	tr, err := data.LoadImages(s.Data.Set, data.Train, s.Data.Dir)
+	tr, err := data.LoadImages(s.Data.Set, data.Train, "")
 	if err != nil {
 		return nil, err
 	}
-	te, err := data.LoadImages(s.Data.Set, data.Test, s.Data.Dir)
+	te, err := data.LoadImages(s.Data.Set, data.Test, "")
 	if err != nil {
 		return nil, err
 	}
