@@ -113,8 +113,9 @@ func appendFloat(b []byte, v float64) []byte {
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
 }
 
-// Summary sets a summary value. Numbers are what `ablate compare`
-// aggregates; any JSON-encodable value may be recorded. The summary is
+// Summary sets a summary value. Numbers (float64) are what `ablate compare`
+// aggregates; any JSON-encodable value may be recorded; a non-finite float
+// is stored as the string "NaN", "+Inf" or "-Inf". The summary is
 // written once, atomically, when Run returns without error.
 func (e *RunEnv) Summary(key string, v any) {
 	e.mu.Lock()
@@ -123,7 +124,7 @@ func (e *RunEnv) Summary(key string, v any) {
 		e.summary = map[string]any{}
 	}
 	if f, ok := v.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
-		v = string(appendFloat(nil, f)[1 : len(appendFloat(nil, f))-1])
+		v = strconv.FormatFloat(f, 'g', -1, 64) // JSON has no NaN or Inf: "NaN", "+Inf", "-Inf"
 	}
 	e.summary[key] = v
 }

@@ -118,6 +118,12 @@ type resolveResult struct {
 // and data digests, and computes each run's identity. Every problem in any
 // point is reported together, as a *DecodeError, before anything runs.
 func (f *File) Plan(ctx context.Context, env Env) (*Plan, error) {
+	// Problems found while planning belong to this call only.
+	saved := diags{list: append([]Diag(nil), f.ds.list...), seen: map[Diag]bool{}}
+	for _, d := range saved.list {
+		saved.seen[d] = true
+	}
+	defer func() { f.ds = saved }()
 	if f.size() > MaxRuns {
 		return nil, f.ds.err()
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -346,8 +347,13 @@ func (p *progress) redraw() {
 		fmt.Fprintf(&b, ", %d failed", p.failed)
 	}
 	b.WriteString("]")
-	for id, s := range p.steps {
-		fmt.Fprintf(&b, " %s:%s", id, s)
+	ids := make([]string, 0, len(p.steps))
+	for id := range p.steps {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		fmt.Fprintf(&b, " %s:%s", id, p.steps[id])
 	}
 	fmt.Fprintf(&b, " ETA %s\x1b[K", p.eta())
 	io.WriteString(p.w, b.String())
