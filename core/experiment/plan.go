@@ -43,6 +43,7 @@ type Run struct {
 	Sweep    string
 	File     string
 	Seed     int64
+	Version  string      // the study's Version, if it has one
 	Axes     []AxisValue // one per sweep axis, in file order
 	Settings any         // the study's decoded settings (a pointer to its struct)
 	Config   []byte      // the resolved settings as canonical TOML
@@ -136,6 +137,10 @@ func (f *File) Plan(ctx context.Context, env Env) (*Plan, error) {
 		return nil, f.ds.err()
 	}
 	p := &Plan{File: f, Study: st}
+	version := ""
+	if v, ok := st.(Versioned); ok {
+		version = v.Version()
+	}
 	cache := map[resolveKey]resolveResult{}
 	seen := map[string]bool{}
 	for _, pt := range f.Points() {
@@ -183,7 +188,7 @@ func (f *File) Plan(ctx context.Context, env Env) (*Plan, error) {
 		}
 		for _, seed := range f.Seeds {
 			r := Run{
-				Index: len(p.Runs), Study: st.Name(), Sweep: f.Name, File: f.Path, Seed: seed,
+				Index: len(p.Runs), Study: st.Name(), Version: version, Sweep: f.Name, File: f.Path, Seed: seed,
 				Axes: axes, Settings: settings, Config: cfg.Bytes(), Plugins: plugins, Data: data,
 			}
 			// Each seed gets its own settings value so that studies may not
@@ -381,14 +386,19 @@ func schemes(rs Resolvers) []string {
 	return out
 }
 
-// Identity is a run's ID: sha256 over the host version, the study, the seed,
+// Identity is a run's ID: sha256 over the host version, the study (and its
+// Version, if it is Versioned), the seed,
 // the canonical resolved settings, each plugin's slot, digest and parameters,
 // and each data set's digest. What does not change results — the sweep's
 // name, the description, how a plugin was referred to, its trust level —
 // is left out, so the same run reached from two files is computed once.
 func Identity(r *Run, host string) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "ablate-run v1\nhost %q\nstudy %q\nseed %d\nconfig %d\n", host, r.Study, r.Seed, len(r.Config))
+	fmt.Fprintf(h, "ablate-run v1\nhost %q\nstudy %q\n", host, r.Study)
+	if r.Version != "" {
+		fmt.Fprintf(h, "study-version %q\n", r.Version)
+	}
+	fmt.Fprintf(h, "seed %d\nconfig %d\n", r.Seed, len(r.Config))
 	h.Write(r.Config)
 	for _, p := range r.Plugins {
 		params, _ := json.Marshal(p.Params) // maps marshal with sorted keys

@@ -33,7 +33,7 @@ type Options struct {
 // Outcome is what happened to one run.
 type Outcome struct {
 	Run     *Run
-	State   string // StateDone, StateFailed, "skipped" (already done), "busy" (claimed elsewhere), "cancelled"
+	State   string // StateDone, StateFailed, "skipped" (already done), "busy" (claimed elsewhere), "cancelled" (interrupted or not started)
 	Err     error
 	Elapsed time.Duration
 }
@@ -140,7 +140,7 @@ func (s *Store) Execute(ctx context.Context, p *Plan, opt Options) (*Result, err
 		return res, fmt.Errorf("experiment: %d of %d runs failed: %w", res.Failed, len(runs), errors.Join(errs...))
 	}
 	if err := ctx.Err(); err != nil && res.Cancelled > 0 {
-		return res, fmt.Errorf("experiment: stopped with %d runs not started: %w", res.Cancelled, err)
+		return res, fmt.Errorf("experiment: stopped with %d runs interrupted or not started: %w", res.Cancelled, err)
 	}
 	return res, nil
 }
@@ -168,7 +168,12 @@ func (s *Store) runOne(ctx context.Context, st Study, r *Run, opt Options, prog 
 	err = s.compute(ctx, st, r, dir, opt, beat, func(step, total int) { prog.step(r, step, total) })
 	o := Outcome{Run: r, State: StateDone, Elapsed: time.Since(start)}
 	status := Status{State: StateDone, Host: s.host(), PID: os.Getpid(), Started: start.UTC(), Finished: time.Now().UTC(), Seconds: o.Elapsed.Seconds()}
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Stopped from outside (Ctrl-C, a deadline): not the run's fault.
+		o.State, o.Err = OutcomeCancelled, err
+		status.State, status.Error = StateInterrupted, err.Error()
+	case err != nil:
 		o.State, o.Err = StateFailed, err
 		status.State, status.Error = StateFailed, err.Error()
 	}
@@ -194,7 +199,7 @@ func (s *Store) compute(ctx context.Context, st Study, r *Run, dir string, opt O
 	if err := writeJSON(filepath.Join(dir, FileStatus), Status{State: StateRunning, Host: s.host(), PID: os.Getpid(), Started: started}); err != nil {
 		return err
 	}
-	meta := Meta{ID: r.ID, Study: r.Study, Sweep: r.Sweep, File: r.File, Index: r.Index, Seed: r.Seed, Axes: r.Axes, Host: opt.Host}
+	meta := Meta{ID: r.ID, Study: r.Study, Sweep: r.Sweep, File: r.File, Index: r.Index, Seed: r.Seed, Axes: r.Axes, Host: opt.Host, StudyVersion: r.Version}
 	if err := writeJSON(filepath.Join(dir, FileMeta), meta); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -550,5 +551,58 @@ func TestParseShard(t *testing.T) {
 		if k != 1 {
 			t.Errorf("run %d in %d shards", i, k)
 		}
+	}
+}
+
+func TestCancelLeavesRunsInterrupted(t *testing.T) {
+	p := plan(t, "study = \"toy\"\nseeds = [1, 2]\n[train]\nsteps = 40\nsleep = \"10ms\"\n", "")
+	st := &Store{Root: t.TempDir()}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for st.State(&p.Runs[0]) != StateRunning {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(30 * time.Millisecond)
+		cancel()
+	}()
+	res, err := st.Execute(ctx, p, Options{})
+	if !errors.Is(err, context.Canceled) || res.Cancelled != 2 || res.Failed != 0 {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	rec, err := st.Read(st.Dir(&p.Runs[0]))
+	if err != nil || rec.State != StateInterrupted || rec.Summary != nil {
+		t.Fatalf("interrupted run: %+v %v", rec, err)
+	}
+	res, err = st.Execute(context.Background(), p, Options{})
+	if err != nil || res.Ran != 2 {
+		t.Fatalf("after the interruption: %+v %v", res, err)
+	}
+}
+
+type versioned struct {
+	toy
+	v string
+}
+
+func (v *versioned) Version() string { return v.v }
+
+func TestStudyVersionChangesIdentity(t *testing.T) {
+	idOf := func(v string) string {
+		reg, err := NewRegistry(&versioned{v: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := Decode("v.toml", []byte("study = \"toy\"\n"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := f.Plan(context.Background(), Env{Studies: reg, Host: "h"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Runs[0].ID
+	}
+	if idOf("1") == idOf("2") || idOf("1") != idOf("1") {
+		t.Error("the study's version does not enter the identity, or not stably")
 	}
 }

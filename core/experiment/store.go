@@ -61,6 +61,8 @@ type Meta struct {
 	Seed  int64       `json:"seed"`
 	Axes  []AxisValue `json:"axes"`
 	Host  string      `json:"host_version"`
+	// StudyVersion is the study's Version, if it has one.
+	StudyVersion string `json:"study_version,omitempty"`
 }
 
 // Status is status.json.

@@ -50,6 +50,13 @@ type DataDigester interface {
 	DataDigests(ctx context.Context, settings any) (map[string]string, error)
 }
 
+// Versioned is implemented by studies that version their code: Version
+// enters every run's identity, so bumping it when results would change
+// recomputes old runs instead of skipping them.
+type Versioned interface {
+	Version() string
+}
+
 // Validator is implemented by settings structs with range checks.
 type Validator interface {
 	Validate() error

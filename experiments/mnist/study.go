@@ -191,7 +191,12 @@ var (
 	_ experiment.DataDigester = Study{}
 	_ experiment.Validator    = (*Settings)(nil)
 	_ experiment.Slotted      = Study{}
+	_ experiment.Versioned    = Study{}
 )
 
 // Slots: the study takes no plugins.
 func (Study) Slots() []experiment.Slot { return nil }
+
+// Version enters every run's identity; bump it when a change to this
+// package changes results.
+func (Study) Version() string { return "1" }
