@@ -216,7 +216,7 @@ func (f *File) settings(st Study, tree map[string]any, at func([]string, string)
 	s := st.Settings()
 	own := map[string]any{}
 	for k, v := range tree {
-		if !reserved[k] {
+		if !reserved(k) {
 			own[k] = v
 		}
 	}

@@ -602,7 +602,8 @@ func TestStudyVersionChangesIdentity(t *testing.T) {
 		}
 		return p.Runs[0].ID
 	}
-	if idOf("1") == idOf("2") || idOf("1") != idOf("1") {
+	a, again, b := idOf("1"), idOf("1"), idOf("2")
+	if a == b || a != again {
 		t.Error("the study's version does not enter the identity, or not stably")
 	}
 }

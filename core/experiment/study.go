@@ -62,8 +62,14 @@ type Validator interface {
 	Validate() error
 }
 
-// reserved are the top-level keys ablate itself reads.
-var reserved = map[string]bool{"study": true, "name": true, "description": true, "seeds": true, "plugins": true, "sweep": true}
+// reserved says whether a top-level key is one ablate itself reads.
+func reserved(k string) bool {
+	switch k {
+	case "study", "name", "description", "seeds", "plugins", "sweep":
+		return true
+	}
+	return false
+}
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
@@ -92,7 +98,7 @@ func NewRegistry(studies ...Study) (*Registry, error) {
 			return nil, fmt.Errorf("experiment: study %q: Settings returns %T, want a pointer to a struct", n, st)
 		}
 		for _, k := range fieldNames(rv.Elem().Type()) {
-			if reserved[k] {
+			if reserved(k) {
 				return nil, fmt.Errorf("experiment: study %q: settings key %q is reserved", n, k)
 			}
 		}
