@@ -362,11 +362,13 @@ func TestKillAndResume(t *testing.T) {
 	file := writeExp(t, `study = "toy"
 seeds = [1, 2, 3]
 [train]
-steps = 8
-sleep = "25ms"
+steps = 40
+sleep = "20ms"
 [sweep.grid]
 "model.hidden" = [8, 16]
 `)
+	// Each run takes 0.8 s, so the kill below lands in the middle of the
+	// third run even if this process is descheduled for a while.
 	root, log := t.TempDir(), filepath.Join(t.TempDir(), "exec")
 	c := childCmd(t, file, root, log, "")
 	if err := c.Start(); err != nil {
