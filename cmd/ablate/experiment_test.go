@@ -5,11 +5,57 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ablate-ml/ablate/core/data"
 )
+
+// fakeMNIST writes a small MNIST-shaped data set (500 training and 100 test
+// images; class k lights up row block k) and points $ABLATE_DATA at it, so
+// the command tests do not read 55 MB of digits.
+func fakeMNIST(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	mdir := filepath.Join(dir, "mnist")
+	os.MkdirAll(mdir, 0o755)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, set := range []struct {
+		prefix string
+		n      int
+	}{{"train", 500}, {"t10k", 100}} {
+		px := make([]byte, set.n*28*28)
+		lb := make([]byte, set.n)
+		for i := 0; i < set.n; i++ {
+			k := i % 10
+			lb[i] = byte(k)
+			for p := 0; p < 28*28; p++ {
+				v := rng.IntN(60)
+				if p/28/3 == k {
+					v += 180
+				}
+				px[i*28*28+p] = byte(v)
+			}
+		}
+		for name, x := range map[string]*data.IDX{
+			set.prefix + "-images-idx3-ubyte": {Type: data.IDXUint8, Dims: []int{set.n, 28, 28}, Data: px},
+			set.prefix + "-labels-idx1-ubyte": {Type: data.IDXUint8, Dims: []int{set.n}, Data: lb},
+		} {
+			f, err := os.Create(filepath.Join(mdir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := data.WriteIDX(f, x); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+		}
+	}
+	t.Setenv(data.EnvData, dir)
+}
 
 // call runs one of this file's commands with captured output.
 func call(t *testing.T, fn func(context.Context, *env, []string) error, args ...string) (string, error) {
@@ -33,6 +79,7 @@ eval_every = 5
 `
 
 func TestRunCompareReport(t *testing.T) {
+	fakeMNIST(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "tiny.toml")
 	os.WriteFile(file, []byte(tinySweep), 0o644)
@@ -96,6 +143,7 @@ func TestRunCompareReport(t *testing.T) {
 }
 
 func TestRunReportsEveryProblem(t *testing.T) {
+	fakeMNIST(t)
 	file := filepath.Join(t.TempDir(), "bad.toml")
 	os.WriteFile(file, []byte("study = \"mnist\"\n[model]\nhiden = 3\n[train]\nlr = \"fast\"\n"), 0o644)
 	_, err := call(t, runRun, file, "--root", t.TempDir(), "train.steps=0")
@@ -117,6 +165,7 @@ func TestRunReportsEveryProblem(t *testing.T) {
 }
 
 func TestEmit(t *testing.T) {
+	fakeMNIST(t)
 	file := filepath.Join(t.TempDir(), "tiny.toml")
 	os.WriteFile(file, []byte(tinySweep), 0o644)
 	out, err := call(t, runEmit, "slurm", file, "train.lr=0.5", "--root", "/shared/runs")
