@@ -311,13 +311,15 @@ func selectRecords(ctx context.Context, root string, pos []string, pluginDir str
 	if err != nil {
 		return nil, err
 	}
-	want := map[string]bool{}
-	for _, r := range p.Runs {
-		want[r.ID] = true
+	want := map[string]*experiment.Run{}
+	for i := range p.Runs {
+		want[p.Runs[i].ID] = &p.Runs[i]
 	}
 	var out []experiment.Record
 	for _, r := range recs {
-		if want[r.Meta.ID] {
+		if pr, ok := want[r.Meta.ID]; ok {
+			// A run shared with another sweep is labelled as this file has it.
+			r.Meta.Sweep, r.Meta.Index, r.Meta.Axes = pr.Sweep, pr.Index, pr.Axes
 			out = append(out, r)
 		}
 	}
