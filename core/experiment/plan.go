@@ -162,6 +162,9 @@ func (f *File) Plan(ctx context.Context, env Env) (*Plan, error) {
 			for i := len(path); i > 0; i-- {
 				k := keyString(path[:i])
 				if o, ok := axisOrigin[k]; ok {
+					if strings.HasPrefix(msg, "unknown key") {
+						o = "" // a wrong key is wrong whatever its value: report it once
+					}
 					f.ds.add(Diag{File: f.Path, Line: axisLine[k], Key: keyString(path), Origin: o, Msg: msg})
 					return
 				}
