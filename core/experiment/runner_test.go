@@ -336,6 +336,21 @@ func TestStaleClaims(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, FileClaim)); !os.IsNotExist(err) {
 		t.Error("claim left behind after the run")
 	}
+	// An empty claim is being written: left alone while fresh...
+	empty := func(age time.Duration) {
+		os.WriteFile(filepath.Join(dir, FileClaim), nil, 0o644)
+		old := time.Now().Add(-age)
+		os.Chtimes(filepath.Join(dir, FileClaim), old, old)
+	}
+	empty(0)
+	if res, _ := st.Execute(context.Background(), p, Options{Force: true}); res.Busy != 1 {
+		t.Fatalf("fresh empty claim: %+v", res)
+	}
+	// ... and taken over once old (its writer died before writing it).
+	empty(time.Minute)
+	if res, err := st.Execute(context.Background(), p, Options{Force: true}); err != nil || res.Ran != 1 {
+		t.Fatalf("old empty claim: %+v %v", res, err)
+	}
 }
 
 // deadPID returns the pid of a process that has exited and been reaped.

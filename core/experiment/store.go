@@ -255,7 +255,16 @@ func (s *Store) takeOver(dir, p string) error {
 	f.Close()
 	defer os.Remove(lock)
 	c, err := readClaim(dir)
-	if err == nil && !s.stale(dir, c) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil // released meanwhile
+	case err != nil:
+		// Unreadable: its writer died between creating and writing it, or
+		// is still writing. Only an old one is taken over.
+		if fi, serr := os.Stat(p); serr == nil && time.Since(fi.ModTime()) < min(s.ttl(), 10*time.Second) {
+			return fmt.Errorf("%w (claim being written)", ErrClaimed)
+		}
+	case !s.stale(dir, c):
 		return fmt.Errorf("%w (%s pid %d)", ErrClaimed, c.Host, c.PID)
 	}
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
