@@ -6,10 +6,12 @@ import (
 	"html/template"
 	"image/color"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,6 +63,11 @@ func BuildPage(title, root string, recs []experiment.Record, opt Options) (*Page
 			return nil, err
 		}
 		s.Curves = curves
+		axisPlots, err := axisCurves(&t)
+		if err != nil {
+			return nil, err
+		}
+		s.Curves = append(axisPlots, s.Curves...)
 		for _, row := range t.Rows {
 			for _, r := range row.Runs {
 				files, _ := filepath.Glob(filepath.Join(r.Dir, experiment.DirPlots, "*.svg"))
@@ -186,6 +193,79 @@ func metricCurves(t *Table) ([]Figure, error) {
 	return out, nil
 }
 
+// axisCurves plots, for a table with one numeric key axis, each metric's
+// mean against the axis with its 95% interval as error bars.
+func axisCurves(t *Table) ([]Figure, error) {
+	if len(t.Keys) != 1 || len(t.Rows) < 2 {
+		return nil, nil
+	}
+	xs := make([]float64, len(t.Rows))
+	for i, r := range t.Rows {
+		x, err := strconv.ParseFloat(r.Keys[0], 64)
+		if err != nil {
+			return nil, nil // not a numeric axis
+		}
+		xs[i] = x
+	}
+	var out []Figure
+	for mi, m := range t.Metrics {
+		var pts plotter.XYs
+		var errs plotter.YErrors
+		for ri, r := range t.Rows {
+			iv := r.Cells[mi]
+			if iv.N == 0 || math.IsNaN(iv.Mean) || math.IsInf(iv.Mean, 0) {
+				continue
+			}
+			hw := iv.HalfWidth
+			if math.IsNaN(hw) {
+				hw = 0
+			}
+			pts = append(pts, plotter.XY{X: xs[ri], Y: iv.Mean})
+			errs = append(errs, struct{ Low, High float64 }{hw, hw})
+		}
+		if len(pts) < 2 {
+			continue
+		}
+		sort.Sort(byX{pts, errs})
+		p := plot.New()
+		p.Title.Text = m
+		p.X.Label.Text = t.Keys[0]
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			continue
+		}
+		l.Color = palette[0]
+		eb, err := plotter.NewYErrorBars(struct {
+			plotter.XYs
+			plotter.YErrors
+		}{pts, errs})
+		if err != nil {
+			continue
+		}
+		eb.Color = palette[0]
+		p.Add(l, eb)
+		b, err := experiment.SVG(p, 10*vg.Centimeter, 7*vg.Centimeter)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Figure{Caption: fmt.Sprintf("%s by %s (mean ± 95%% CI)", m, t.Keys[0]), SVG: inlineSVG(b)})
+	}
+	return out, nil
+}
+
+// byX sorts points and their error bars together by x.
+type byX struct {
+	pts  plotter.XYs
+	errs plotter.YErrors
+}
+
+func (b byX) Len() int           { return len(b.pts) }
+func (b byX) Less(i, j int) bool { return b.pts[i].X < b.pts[j].X }
+func (b byX) Swap(i, j int) {
+	b.pts[i], b.pts[j] = b.pts[j], b.pts[i]
+	b.errs[i], b.errs[j] = b.errs[j], b.errs[i]
+}
+
 var palette = []color.Color{
 	color.RGBA{0x1f, 0x77, 0xb4, 0xff}, color.RGBA{0xff, 0x7f, 0x0e, 0xff}, color.RGBA{0x2c, 0xa0, 0x2c, 0xff},
 	color.RGBA{0xd6, 0x27, 0x28, 0xff}, color.RGBA{0x94, 0x67, 0xbd, 0xff}, color.RGBA{0x8c, 0x56, 0x4b, 0xff},
@@ -217,7 +297,7 @@ figure{display:inline-block;margin:.5rem;vertical-align:top}figcaption{font-size
 {{range $t.Rows}}<tr>{{range $i, $c := cells $t .}}<td{{if isnum $t $i}} class="num"{{end}}>{{$c}}</td>{{end}}</tr>
 {{end}}</table>
 {{range $t.Notes}}<p class="note">{{.}}</p>{{end}}
-{{if .Curves}}<h3>Metrics by step</h3>{{range .Curves}}<figure>{{.SVG}}<figcaption>{{.Caption}}</figcaption></figure>{{end}}{{end}}
+{{if .Curves}}<h3>Metrics</h3>{{range .Curves}}<figure>{{.SVG}}<figcaption>{{.Caption}}</figcaption></figure>{{end}}{{end}}
 {{if .Plots}}<h3>Plots</h3>{{range .Plots}}<figure>{{.SVG}}<figcaption>{{.Caption}}</figcaption></figure>{{end}}{{end}}
 {{end}}
 </body></html>

@@ -185,4 +185,16 @@ func TestHTMLSelfContained(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
+	// With one numeric axis, each metric is also plotted against it.
+	p, err = BuildPage("by width", root, records(t, root), Options{By: []string{"model.width"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	if err := WriteHTML(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), "<svg"); n != 14 || !strings.Contains(b.String(), "acc by model.width (mean ± 95% CI)") {
+		t.Errorf("%d inline SVGs, want 14 with the axis plot", n)
+	}
 }
