@@ -194,12 +194,13 @@ func TestExponentialResolve(t *testing.T) {
 		want float64
 		err  string
 	}{
-		{Exponential{}, DefaultGamma, ""},
+		{Exponential{Gamma: DefaultGamma}, 0.99, ""},
+		{Exponential{}, 0, ""},
 		{Exponential{Gamma: 0.9}, 0.9, ""},
 		{Exponential{Horizon: 10}, 0.9, ""},
 		{Exponential{Horizon: math.Inf(1)}, 1, ""},
 		{Exponential{Horizon: 1}, 0, ""},
-		{Exponential{Gamma: 0.9, Horizon: 10}, 0, "both gamma"},
+		{Exponential{Gamma: 0.5, Horizon: 10}, 0.9, ""},
 		{Exponential{Horizon: 0.5}, 0, "horizon is 0.5"},
 		{Exponential{Gamma: 1.1}, 0, "gamma is 1.1"},
 	}

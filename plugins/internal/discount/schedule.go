@@ -14,28 +14,25 @@ func GammaFromHorizon(h float64) (float64, error) {
 	return 1 - 1/h, nil
 }
 
-// Exponential is a constant discount given either as Gamma or as a Horizon
-// 1/(1-gamma); setting both is an error, and neither means Gamma = DefaultGamma.
+// Exponential is a constant discount given as Gamma or, when Horizon is
+// not 0, as the horizon 1/(1-gamma), which then takes precedence (so a sweep
+// over horizons needs no gamma).
 type Exponential struct {
 	Gamma   float64 `json:"gamma"`
 	Horizon float64 `json:"horizon"`
 }
 
-// DefaultGamma is the exponential plugin's gamma when none is given (the
-// paper's value at sequence length 4096).
+// DefaultGamma is the exponential plugin's default gamma (the paper's value
+// at sequence length 4096).
 const DefaultGamma = 0.99
 
 // Resolve returns the discount factor Exponential describes.
 func (e Exponential) Resolve() (float64, error) {
-	switch {
-	case e.Gamma != 0 && e.Horizon != 0:
-		return 0, fmt.Errorf("discount: both gamma (%v) and horizon (%v) are set; give one", e.Gamma, e.Horizon)
-	case e.Horizon != 0:
+	if e.Horizon != 0 {
 		return GammaFromHorizon(e.Horizon)
-	case e.Gamma == 0:
-		return DefaultGamma, nil
-	case !(e.Gamma > 0 && e.Gamma <= 1):
-		return 0, fmt.Errorf("discount: gamma is %v, want a value in (0, 1]", e.Gamma)
+	}
+	if !(e.Gamma >= 0 && e.Gamma <= 1) {
+		return 0, fmt.Errorf("discount: gamma is %v, want a value in [0, 1]", e.Gamma)
 	}
 	return e.Gamma, nil
 }

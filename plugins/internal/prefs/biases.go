@@ -51,11 +51,9 @@ type TokenBonus struct {
 	Bonus  float64 `json:"bonus"`
 }
 
-// Validate reports an empty token list or a non-finite bonus.
+// Validate reports a non-finite bonus. (An empty token list is valid and
+// leaves scores unchanged.)
 func (t TokenBonus) Validate() error {
-	if len(t.Tokens) == 0 {
-		return fmt.Errorf("prefs: token-bonus: no tokens given")
-	}
 	if math.IsNaN(t.Bonus) || math.IsInf(t.Bonus, 0) {
 		return fmt.Errorf("prefs: token-bonus: bonus is %v, want a finite value", t.Bonus)
 	}

@@ -242,7 +242,7 @@ func TestTokenBonus(t *testing.T) {
 			t.Fatalf("%v, want %v", got, want)
 		}
 	}
-	if err := (TokenBonus{}).Validate(); err == nil || !strings.Contains(err.Error(), "no tokens") {
-		t.Errorf("empty tokens: %v", err)
+	if err := (TokenBonus{Bonus: math.Inf(1)}).Validate(); err == nil || !strings.Contains(err.Error(), "bonus is +Inf") {
+		t.Errorf("infinite bonus: %v", err)
 	}
 }
