@@ -51,15 +51,9 @@ func (e *DiagLogNormal) Score(dst, x []float64, m, d int) error {
 		norm -= math.Log(sg) + 0.5*log2Pi
 	}
 	for i := 0; i < m; i++ {
-		row := x[i*d : (i+1)*d]
-		q := 0.0
-		for c, j := range e.keep {
-			v := row[j]
-			if !(v > 0) || v > math.MaxFloat64 {
-				return fmt.Errorf("estim: %s: score input row %d feature %d is %v, want a finite value > 0", e.Name(), i, j, v)
-			}
-			z := (math.Log(v) - e.mu[c]) / e.sigma[c]
-			q += z * z
+		q, j, ok := sumSqLogZ(x[i*d:(i+1)*d], e.keep, e.mu, e.sigma)
+		if !ok {
+			return fmt.Errorf("estim: %s: score input row %d feature %d is %v, want a finite value > 0", e.Name(), i, j, x[i*d+j])
 		}
 		dst[i] = norm - 0.5*q
 	}

@@ -1,0 +1,29 @@
+package estim
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkDiagLogNormalScore scores 10,000 x 40 features natively (the size
+// of the plugin benchmark in plugins/estimator/diag-lognormal).
+func BenchmarkDiagLogNormalScore(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	n, d := 10000, 40
+	x := make([]float64, n*d)
+	for i := range x {
+		x[i] = math.Exp(rng.NormFloat64() + float64(i%d))
+	}
+	var e DiagLogNormal
+	if err := e.Fit(x, n, d); err != nil {
+		b.Fatal(err)
+	}
+	out := make([]float64, n)
+	b.ResetTimer()
+	for range b.N {
+		if err := e.Score(out, x, n, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
