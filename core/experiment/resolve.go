@@ -6,11 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 )
 
@@ -106,12 +104,13 @@ func (FileResolver) Resolve(_ context.Context, ref PluginRef) (Resolved, error) 
 
 // BuiltinResolver finds built-in plugins: first <Dir>/<kind>-<name>.wasm
 // (what `make plugins` writes to bin/plugins), then, when SourceDir holds
-// <kind>/<name>/main.go, builds it with the Go toolchain into CacheDir,
-// keyed by a digest of the sources so a change rebuilds.
+// <kind>/<name>/main.go, builds it with the Go toolchain (GOOS=wasip1,
+// -trimpath, so the bytes and their digest do not depend on where the tree
+// lives), relying on the go build cache for speed.
 type BuiltinResolver struct {
 	Dir       string // prebuilt modules; "" to skip
 	SourceDir string // the plugins/ tree; "" to never build
-	CacheDir  string // where on-demand builds go; "" means os.UserCacheDir()/ablate/plugins
+	CacheDir  string // scratch space for builds; "" means os.UserCacheDir()/ablate/plugins
 	GoCmd     string // the go command; "" means "go"
 }
 
@@ -138,63 +137,43 @@ func (r BuiltinResolver) Resolve(ctx context.Context, ref PluginRef) (Resolved, 
 }
 
 func (r BuiltinResolver) build(ctx context.Context, src, file string) (Resolved, error) {
-	h := sha256.New()
-	var files []string
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files = append(files, p)
-		}
-		return err
-	})
-	if err != nil {
-		return Resolved{}, fmt.Errorf("experiment: built-in sources: %w", err)
-	}
-	sort.Strings(files)
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return Resolved{}, fmt.Errorf("experiment: built-in sources: %w", err)
-		}
-		fmt.Fprintf(h, "%s %d\n", filepath.ToSlash(p), len(b))
-		h.Write(b)
-	}
-	cache := r.CacheDir
-	if cache == "" {
+	// Always ask the go command: its build cache knows every dependency
+	// (the SDK included), so an unchanged plugin links in well under a
+	// second and a changed one is never served stale.
+	dir := r.CacheDir
+	if dir == "" {
 		c, err := os.UserCacheDir()
 		if err != nil {
 			return Resolved{}, fmt.Errorf("experiment: plugin cache: %w", err)
 		}
-		cache = filepath.Join(c, "ablate", "plugins")
+		dir = filepath.Join(c, "ablate", "plugins")
 	}
-	out := filepath.Join(cache, hex.EncodeToString(h.Sum(nil))[:16]+"-"+file)
-	if b, err := os.ReadFile(out); err == nil {
-		return Resolved{Source: src, Digest: Digest(b), Wasm: b, MayTrust: true}, nil
-	}
-	if err := os.MkdirAll(cache, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Resolved{}, fmt.Errorf("experiment: plugin cache: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+file+".*.tmp")
+	if err != nil {
+		return Resolved{}, fmt.Errorf("experiment: plugin cache: %w", err)
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	abs, err := filepath.Abs(src)
+	if err != nil {
+		return Resolved{}, fmt.Errorf("experiment: %w", err)
 	}
 	goCmd := r.GoCmd
 	if goCmd == "" {
 		goCmd = "go"
 	}
-	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
-	abs, err := filepath.Abs(src)
-	if err != nil {
-		return Resolved{}, fmt.Errorf("experiment: %w", err)
-	}
-	cmd := exec.CommandContext(ctx, goCmd, "build", "-buildmode=c-shared", "-o", tmp, ".")
+	cmd := exec.CommandContext(ctx, goCmd, "build", "-trimpath", "-buildmode=c-shared", "-o", tmp.Name(), ".")
 	cmd.Dir = abs
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		os.Remove(tmp)
 		return Resolved{}, fmt.Errorf("experiment: building built-in plugin %s: %w\n%s", src, err, b)
 	}
-	if err := os.Rename(tmp, out); err != nil {
-		return Resolved{}, fmt.Errorf("experiment: plugin cache: %w", err)
-	}
-	b, err := os.ReadFile(out)
+	b, err := os.ReadFile(tmp.Name())
 	if err != nil {
-		return Resolved{}, fmt.Errorf("experiment: plugin cache: %w", err)
+		return Resolved{}, fmt.Errorf("experiment: plugin build: %w", err)
 	}
 	return Resolved{Source: src, Digest: Digest(b), Wasm: b, MayTrust: true}, nil
 }
