@@ -19,6 +19,7 @@ var (
 	ErrOutput          = errors.New("plugin: bad output")
 	ErrGuest           = errors.New("plugin: the plugin reported an error")
 	ErrTrap            = errors.New("plugin: trap")
+	ErrHostModel       = errors.New("plugin: host model scoring failed")
 	ErrDeadline        = errors.New("plugin: call deadline exceeded")
 	ErrNotFitted       = errors.New("plugin: estimator not fitted")
 	ErrClosed          = errors.New("plugin: closed")

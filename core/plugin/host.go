@@ -142,12 +142,12 @@ func (p *Plugin) hostLogProb(ctx context.Context, m api.Module, stack []uint64) 
 		return
 	}
 	if p.cfg.LogProb == nil {
-		fail(fmt.Errorf("no host model %q: the study supplies no host models to this plugin", model))
+		fail(fmt.Errorf("%w: no host model %q: the study supplies no host models to this plugin", ErrHostModel, model))
 		return
 	}
 	out := make([]float64, n)
 	if err := p.cfg.LogProb(ctx, model, ct, co, kt, ko, out); err != nil {
-		fail(fmt.Errorf("host model %q: %w", model, err))
+		fail(fmt.Errorf("%w: host model %q: %w", ErrHostModel, model, err))
 		return
 	}
 	writeF64s(outb, out)

@@ -1,4 +1,6 @@
-// Command bad is a judge that misbehaves on purpose, by mode.
+// Command bad is a judge that misbehaves on purpose, by mode, when the
+// first prompt of the batch starts with token 13; otherwise it scores
+// candidate c as c.
 package main
 
 import (
@@ -32,6 +34,9 @@ func init() {
 	sdk.Judge(sdk.Info{Name: "bad", Version: "0.1.0", Description: "misbehaves on purpose"},
 		params{Mode: "ok"},
 		func(p params, g sdk.Groups, out []float64) error {
+			if pr := g.Prompt(0); len(pr) == 0 || pr[0] != 13 {
+				p.Mode = "ok"
+			}
 			for c := range out {
 				switch p.Mode {
 				case "loop":
@@ -72,6 +77,5 @@ func init() {
 			return nil
 		})
 }
-
 
 func main() {}

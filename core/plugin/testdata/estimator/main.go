@@ -16,7 +16,7 @@ type params struct {
 }
 
 type model struct {
-	minVar    float64
+	minVar     float64
 	mean, var_ []float64
 }
 
