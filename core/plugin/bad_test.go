@@ -124,7 +124,7 @@ func TestBadGuestCalls(t *testing.T) {
 		{mode: "grow", cfg: Config{MemoryLimitPages: 1024}, trap: true, want: ErrTrap, msg: "ablate_judge: trap"},
 		{mode: "exit-mid-batch", trap: true, want: ErrTrap, msg: "exited with code 3"},
 		{mode: "panic", want: ErrGuest, msg: "assignment to entry in nil map"},
-		{mode: "nan", want: ErrOutput, msg: "scores[3] is NaN"},
+		{mode: "nan", want: ErrOutput, msg: "scores[6] is NaN"},
 		{mode: "bad-log-pointer", trap: true, want: ErrTrap, msg: "ablate.log message: 4294967040 + 1000 bytes is outside"},
 		{mode: "logprob", want: ErrHostModel, msg: `no host model "base"`},
 	}

@@ -1,6 +1,5 @@
 package plugin
 
-
 // A tiny WebAssembly encoder for purpose-made bad modules: enough for
 // functions with constant bodies, one memory, one data segment.
 
@@ -158,4 +157,3 @@ func (m rawModule) with(export string, f *rawFunc) rawModule {
 	}
 	return c
 }
-

@@ -34,7 +34,7 @@ func init() {
 	sdk.Judge(sdk.Info{Name: "bad", Version: "0.1.0", Description: "misbehaves on purpose"},
 		params{Mode: "ok"},
 		func(p params, g sdk.Groups, out []float64) error {
-			if pr := g.Prompt(0); len(pr) == 0 || pr[0] != 13 {
+			if g.Len() == 0 || len(g.Prompt(0)) == 0 || g.Prompt(0)[0] != 13 {
 				p.Mode = "ok"
 			}
 			for c := range out {
@@ -57,7 +57,7 @@ func init() {
 						m["x"] = 1
 					}
 				case "nan":
-					if c == 3 {
+					if c == len(out)-1 {
 						out[c] = math.NaN()
 						continue
 					}
