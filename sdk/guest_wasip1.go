@@ -52,8 +52,15 @@ func hostLogProb(model string, ctxTok, ctxOff, contTok, contOff []int32, out []f
 	return nil
 }
 
-// live keeps every buffer handed to the host reachable until it is freed.
-var live = map[uintptr][]byte{}
+// live keeps every buffer handed to the host reachable until it is freed;
+// spare keeps a few freed buffers for reuse, so a batch loop does not
+// allocate (and zero) megabytes per call.
+var (
+	live  = map[uintptr][]uint64{}
+	spare [][]uint64
+)
+
+const maxSpare = 4
 
 // lastErr is the message ablate_error returns; state is the last saved state.
 var lastErr, state []byte
@@ -66,19 +73,38 @@ func exportAlloc(size int32) unsafe.Pointer {
 	if size < 0 {
 		return nil
 	}
-	n := (int(size) + abi.Align - 1) &^ (abi.Align - 1)
-	if n == 0 {
-		n = abi.Align
+	words := (int(size) + 7) / 8
+	if words == 0 {
+		words = 1
 	}
-	b := make([]uint64, n/8) // 8-byte aligned
-	bb := unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), n)
-	p := unsafe.Pointer(&bb[0])
-	live[uintptr(p)] = bb
+	var b []uint64 // 8-byte aligned
+	for i, s := range spare {
+		if cap(s) >= words && cap(s) <= 2*words {
+			b = s[:words]
+			spare = append(spare[:i], spare[i+1:]...)
+			break
+		}
+	}
+	if b == nil {
+		b = make([]uint64, words)
+	}
+	p := unsafe.Pointer(&b[0])
+	live[uintptr(p)] = b
 	return p
 }
 
 //go:wasmexport ablate_free
-func exportFree(ptr unsafe.Pointer) { delete(live, uintptr(ptr)) }
+func exportFree(ptr unsafe.Pointer) {
+	b, ok := live[uintptr(ptr)]
+	if !ok {
+		return
+	}
+	delete(live, uintptr(ptr))
+	if len(spare) == maxSpare {
+		spare = spare[1:]
+	}
+	spare = append(spare, b)
+}
 
 func pack(b []byte) int64 {
 	if len(b) == 0 {
