@@ -43,7 +43,7 @@ func TestBadModulesAtLoad(t *testing.T) {
 			"", ErrGuest, "status 1 with no message"},
 		{"alloc out of range", good.with("ablate_alloc", &rawFunc{export: "ablate_alloc", params: []byte{i32}, results: []byte{i32},
 			body: i32c(0x7FFFFFF8)}), "", ErrOutput, "outside the 65536 bytes of memory"},
-		{"not wasm", rawModule{}, "", ErrManifest, "not a valid WebAssembly module"},
+		{"not wasm", rawModule{}, "", ErrModule, "not a valid WebAssembly module"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

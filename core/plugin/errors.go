@@ -13,6 +13,7 @@ var (
 	ErrSignature       = errors.New("plugin: wrong export signature")
 	ErrABIVersion      = errors.New("plugin: unsupported ABI version")
 	ErrKind            = errors.New("plugin: wrong kind")
+	ErrModule          = errors.New("plugin: not a valid WebAssembly module")
 	ErrManifest        = errors.New("plugin: bad manifest")
 	ErrParams          = errors.New("plugin: bad parameters")
 	ErrInput           = errors.New("plugin: bad input")

@@ -119,7 +119,8 @@ func (p *Plugin) hostLogProb(ctx context.Context, m api.Module, stack []uint64) 
 		p.logMu.Unlock()
 		stack[0] = uint64(uint32(abi.StatusError))
 	}
-	if n < 0 {
+	words := m.Memory().Size() / 4
+	if n < 0 || uint32(n) >= words/2 {
 		fail(fmt.Errorf("%w: n is %d", ErrOutput, n))
 		return
 	}
@@ -133,6 +134,9 @@ func (p *Plugin) hostLogProb(ctx context.Context, m api.Module, stack []uint64) 
 	if err := checkOffsets("cont_off", ko, -1); err != nil {
 		fail(err)
 		return
+	}
+	if uint32(co[n]) > words || uint32(ko[n]) > words {
+		panic(fmt.Errorf("%w: ablate.logprob: offsets end at %d and %d tokens, more than memory holds", ErrOutput, co[n], ko[n]))
 	}
 	ct := readI32s(mustRead(m, "ablate.logprob ctx_tok", ctxTok, 4*uint32(co[n])))
 	kt := readI32s(mustRead(m, "ablate.logprob cont_tok", contTok, 4*uint32(ko[n])))

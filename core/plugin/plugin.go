@@ -202,7 +202,7 @@ func (p *Plugin) compile(ctx context.Context, wasm []byte) error {
 	cm, err := p.rt.CompileModule(ctx, wasm)
 	if err != nil {
 		p.rt.Close(ctx)
-		return p.loadErr("load", fmt.Errorf("%w: not a valid WebAssembly module: %w", ErrManifest, err))
+		return p.loadErr("load", fmt.Errorf("%w: %w", ErrModule, err))
 	}
 	p.compiled = cm
 	fail := func(err error) error { p.rt.Close(ctx); return err }
@@ -362,7 +362,11 @@ func (p *Plugin) Trust() Trust { return p.cfg.Trust }
 func (p *Plugin) Exports() []string { return slices.Clone(p.exports) }
 
 // Imports lists the module's function imports as "module.name".
-func (p *Plugin) Imports() []string { return slices.Clone(p.imports) }
+func (p *Plugin) Imports() []string {
+	v := slices.Clone(p.imports)
+	sort.Strings(v)
+	return slices.Compact(v)
+}
 
 // Close closes every instance and the runtime. Calls in flight fail.
 func (p *Plugin) Close(ctx context.Context) error {
