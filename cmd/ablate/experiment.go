@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/ablate-ml/ablate/core/experiment"
+	"github.com/ablate-ml/ablate/core/plugin"
 	"github.com/ablate-ml/ablate/core/report"
+	"github.com/ablate-ml/ablate/sdk/abi"
 )
 
 // EnvRoot names the environment variable that sets the default results root.
@@ -70,7 +72,24 @@ func experimentEnv(pluginDir string) (experiment.Env, error) {
 	if err != nil {
 		return experiment.Env{}, err
 	}
-	return experiment.Env{Studies: reg, Resolvers: resolvers(pluginDir), Host: currentVersion().Ablate}, nil
+	return experiment.Env{Studies: reg, Resolvers: resolvers(pluginDir), Host: currentVersion().Ablate, CheckPlugin: checkPlugin}, nil
+}
+
+// checkPlugin loads a resolved plugin once, as its run will, so that a
+// module with the wrong ABI or kind, or parameters its manifest refuses,
+// is reported before any run starts.
+func checkPlugin(ctx context.Context, p experiment.Plugin) error {
+	trust := plugin.Guarded
+	if p.Trust == experiment.TrustTrusted {
+		trust = plugin.Trusted
+	}
+	pl, err := plugin.Load(ctx, p.Wasm, plugin.Config{
+		Name: p.Slot, Digest: p.Digest, Kind: abi.Kind(p.Kind), Trust: trust, Params: p.Params, MaxInstances: 1,
+	})
+	if err != nil {
+		return err
+	}
+	return pl.Close(ctx)
 }
 
 // resolvers maps plugin schemes to resolvers: built-ins from pluginDir (or

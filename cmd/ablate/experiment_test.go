@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ablate-ml/ablate/core/data"
+	"github.com/ablate-ml/ablate/core/experiment"
 )
 
 // fakeMNIST writes a small MNIST-shaped data set (500 training and 100 test
@@ -191,5 +192,30 @@ func TestEmit(t *testing.T) {
 	}
 	if q := shellQuote("a b'c"); q != `'a b'\''c'` {
 		t.Errorf("shellQuote: %s", q)
+	}
+}
+
+// TestCheckPluginLoadsBuiltins builds the kde estimator from source and
+// checks it as planning does: right kind and parameters pass; an unknown
+// parameter or the wrong kind is refused before any run.
+func TestCheckPluginLoadsBuiltins(t *testing.T) {
+	r := experiment.BuiltinResolver{SourceDir: filepath.Join("..", "..", "plugins"), CacheDir: t.TempDir()}
+	res, err := r.Resolve(context.Background(), experiment.PluginRef{Kind: "estimator", Name: "kde"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := experiment.Plugin{Slot: "estimator", Kind: "estimator", Trust: experiment.TrustTrusted, Digest: res.Digest, Wasm: res.Wasm, Params: map[string]any{}}
+	if err := checkPlugin(context.Background(), p); err != nil {
+		t.Fatalf("kde with default parameters: %v", err)
+	}
+	bad := p
+	bad.Params = map[string]any{"no_such_parameter": int64(1)}
+	if err := checkPlugin(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "no_such_parameter") {
+		t.Errorf("unknown parameter: %v", err)
+	}
+	wrong := p
+	wrong.Kind = "judge"
+	if err := checkPlugin(context.Background(), wrong); err == nil {
+		t.Error("an estimator loaded as a judge")
 	}
 }

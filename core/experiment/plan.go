@@ -97,6 +97,11 @@ type Env struct {
 	Resolvers Resolvers
 	// Host is the host's version; it is part of every run's identity.
 	Host string
+	// CheckPlugin, when set, loads a resolved plugin and checks it (ABI,
+	// kind, parameters against its manifest) so that a bad plugin is
+	// reported with the file's other problems, before any run starts. It
+	// is called once per distinct module, kind and parameters.
+	CheckPlugin func(ctx context.Context, p Plugin) error
 }
 
 // Load reads an experiment file, applies overrides and plans it.
@@ -142,6 +147,7 @@ func (f *File) Plan(ctx context.Context, env Env) (*Plan, error) {
 		version = v.Version()
 	}
 	cache := map[resolveKey]resolveResult{}
+	checked := map[string]error{}
 	seen := map[string]bool{}
 	for _, pt := range f.Points() {
 		tree := deepCopy(f.tree).(map[string]any)
@@ -173,6 +179,32 @@ func (f *File) Plan(ctx context.Context, env Env) (*Plan, error) {
 		}
 		settings := f.settings(st, tree, at)
 		plugins := f.plugins(ctx, st, tree, env.Resolvers, cache, at)
+		if env.CheckPlugin != nil {
+			for _, pl := range plugins {
+				params, _ := json.Marshal(pl.Params)
+				key := pl.Kind + "\x00" + pl.Digest + "\x00" + string(params)
+				err, done := checked[key]
+				if !done {
+					err = env.CheckPlugin(ctx, pl)
+					checked[key] = err
+				}
+				if err == nil {
+					continue
+				}
+				path := []string{"plugins", pl.Slot}
+				msg := firstLine(strings.TrimPrefix(err.Error(), "plugin: "))
+				reported := false
+				for _, a := range f.Axes { // a swept plugin: report at the axis, with the value
+					if len(a.Path) > 2 && a.Path[0] == "plugins" && a.Path[1] == pl.Slot {
+						f.ds.add(Diag{File: f.Path, Line: a.Line, Key: keyString(path), Origin: axisOrigin[a.Key], Msg: msg})
+						reported = true
+					}
+				}
+				if !reported {
+					at(path, msg)
+				}
+			}
+		}
 		var data map[string]string
 		if dd, ok := st.(DataDigester); ok && settings != nil {
 			d, err := dd.DataDigests(ctx, settings)

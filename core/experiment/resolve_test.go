@@ -3,6 +3,7 @@ package experiment
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,5 +117,35 @@ func TestRegistrySchemeNeedsAResolver(t *testing.T) {
 	f2, _ := Decode("r.toml", []byte("study = \"toy\"\n[plugins.estimator]\nuse = \"registry:kde@^1\"\ntrust = \"trusted\"\n"), nil)
 	if _, err := f2.Plan(context.Background(), env); err == nil || !strings.Contains(err.Error(), "cannot run trusted") {
 		t.Errorf("trusted unverified plugin: %v", err)
+	}
+}
+
+func TestCheckPluginReportsBeforeRunning(t *testing.T) {
+	env := testEnv(t, "")
+	calls := 0
+	env.CheckPlugin = func(_ context.Context, p Plugin) error {
+		calls++
+		if p.Params["k"] == int64(0) {
+			return errors.New("plugin: estimator kde: parameter k: want > 0, got 0\ndetail")
+		}
+		return nil
+	}
+	src := "study = \"toy\"\nseeds = [1, 2]\n[plugins.estimator]\nuse = \"kde\"\nparams = { k = 0 }\n"
+	f, err := Decode("c.toml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Plan(context.Background(), env)
+	if err == nil || !strings.Contains(err.Error(), "c.toml:3: plugins.estimator: estimator kde: parameter k: want > 0, got 0") || strings.Contains(err.Error(), "detail") {
+		t.Fatalf("%v", err)
+	}
+	if calls != 1 {
+		t.Errorf("checked %d times, want once for one module and parameters", calls)
+	}
+	// A swept plugin is reported at its axis with the value.
+	f, _ = Decode("c.toml", []byte(src+"[sweep.grid]\n\"plugins.estimator.use\" = [\"kde\", \"gmm\"]\n"), nil)
+	_, err = f.Plan(context.Background(), env)
+	if err == nil || !strings.Contains(err.Error(), "c.toml:7: plugins.estimator: estimator kde: parameter k: want > 0, got 0 (sweep value kde)") {
+		t.Fatalf("%v", err)
 	}
 }
