@@ -121,7 +121,7 @@ func TestBadGuestCalls(t *testing.T) {
 		lpErr bool
 	}{
 		{mode: "loop", cfg: Config{Timeout: 300 * time.Millisecond}, trap: true, want: ErrDeadline, msg: "deadline"},
-		{mode: "grow", cfg: Config{MemoryLimitPages: 1024}, trap: true, want: ErrTrap, msg: "ablate_judge: trap"},
+		{mode: "grow", cfg: Config{MemoryLimitPages: 1024}, trap: true, want: ErrTrap, msg: "bad: fatal error: out of memory"},
 		{mode: "exit-mid-batch", trap: true, want: ErrTrap, msg: "exited with code 3"},
 		{mode: "panic", want: ErrGuest, msg: "assignment to entry in nil map"},
 		{mode: "nan", want: ErrOutput, msg: "scores[6] is NaN"},
@@ -144,6 +144,9 @@ func TestBadGuestCalls(t *testing.T) {
 			err = j.Judge(ctx, out, trigger())
 			if !errors.Is(err, c.want) {
 				t.Fatalf("err = %v, want %v", err, c.want)
+			}
+			if c.want != ErrDeadline && errors.Is(err, ErrDeadline) {
+				t.Errorf("stopped by the deadline, not by %v: %v", c.want, err)
 			}
 			var te *TrapError
 			if errors.As(err, &te) != c.trap {

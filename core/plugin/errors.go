@@ -73,7 +73,7 @@ type OutputError struct {
 }
 
 func (e *OutputError) Error() string {
-	return fmt.Sprintf("%s[%d] is %v", e.Output, e.Index, e.Value)
+	return fmt.Sprintf("bad output: %s[%d] is %v", e.Output, e.Index, e.Value)
 }
 
 func (e *OutputError) Is(target error) bool { return target == ErrOutput }

@@ -297,8 +297,8 @@ func (p *Plugin) firstInstance(ctx context.Context) (*instance, error) {
 
 func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 	inst := &instance{
-		out: &lineWriter{mu: &p.logMu, w: p.cfg.Log, prefix: p.name + ": "},
-		err: &lineWriter{mu: &p.logMu, w: p.cfg.Log, prefix: p.name + ": "},
+		out: &lineWriter{p: p},
+		err: &lineWriter{p: p},
 	}
 	mc := wazero.NewModuleConfig().
 		WithName("").
@@ -481,8 +481,22 @@ func classify(err error) error {
 		}
 		return fmt.Errorf("module exited with code %d", ee.ExitCode())
 	}
+	if msg, _, ok := strings.Cut(err.Error(), "\nwasm stack trace:"); ok {
+		return &trimmed{msg: msg, err: err}
+	}
 	return err
 }
+
+// trimmed prints an error's first line (a trap's message without wazero's
+// wasm stack trace, which the guest's own stderr usually repeats better)
+// and unwraps to the whole error.
+type trimmed struct {
+	msg string
+	err error
+}
+
+func (t *trimmed) Error() string { return t.msg }
+func (t *trimmed) Unwrap() error { return t.err }
 
 // status calls a status-returning export and fetches the message on failure.
 func (p *Plugin) status(ctx context.Context, inst *instance, export string, args ...uint64) error {
@@ -557,12 +571,11 @@ func (p *Plugin) free(ctx context.Context, inst *instance, ptr uint32) {
 	_, _ = p.callRaw(ctx, inst, abi.ExportFree, uint64(ptr))
 }
 
-// lineWriter prefixes every line with the plugin's name.
+// lineWriter prefixes every line with the plugin's name (read at write
+// time: the first instance runs before the manifest names the plugin).
 type lineWriter struct {
-	mu     *sync.Mutex
-	w      io.Writer
-	prefix string
-	buf    []byte
+	p   *Plugin
+	buf []byte
 }
 
 func (l *lineWriter) Write(b []byte) (int, error) {
@@ -589,7 +602,7 @@ func (l *lineWriter) flush() {
 }
 
 func (l *lineWriter) line(b []byte) {
-	l.mu.Lock()
-	fmt.Fprintf(l.w, "%s%s\n", l.prefix, strings.ToValidUTF8(string(b), "?"))
-	l.mu.Unlock()
+	l.p.logMu.Lock()
+	fmt.Fprintf(l.p.cfg.Log, "%s: %s\n", l.p.name, strings.ToValidUTF8(string(b), "?"))
+	l.p.logMu.Unlock()
 }
