@@ -60,7 +60,10 @@ var (
 	spare [][]uint64
 )
 
-const maxSpare = 4
+const (
+	maxSpare      = 4
+	maxSpareWords = 4 << 20 // 32 MiB: larger buffers go back to the GC
+)
 
 // lastErr is the message ablate_error returns; state is the last saved state.
 var lastErr, state []byte
@@ -100,6 +103,9 @@ func exportFree(ptr unsafe.Pointer) {
 		return
 	}
 	delete(live, uintptr(ptr))
+	if cap(b) > maxSpareWords {
+		return
+	}
 	if len(spare) == maxSpare {
 		spare = spare[1:]
 	}
