@@ -1,6 +1,7 @@
 // Command gmm is a Gaussian mixture on the standardised (log-)features,
-// fitted by EM from a k-means++ start drawn from the deterministic random
-// stream, with the number of components chosen by BIC over 1..components.
+// fitted by EM from k-means++ starts (drawn from the deterministic random
+// stream) refined by k-means, keeping the best of "inits" starts, with the
+// number of components chosen by BIC over 1..components.
 package main
 
 import (
@@ -16,6 +17,7 @@ type params struct {
 	MaxIter    int     `json:"max_iter" doc:"EM iterations per candidate count"`
 	Tol        float64 `json:"tol" doc:"stop EM when the mean log-likelihood gains less than this"`
 	Reg        float64 `json:"reg" doc:"added to covariance diagonals (standardised units)"`
+	Inits      int     `json:"inits" doc:"EM starts (k-means++ then k-means) per component count; the best is kept"`
 	Log        bool    `json:"log" doc:"model the log of each feature (features must be > 0)"`
 }
 
@@ -31,6 +33,8 @@ func (p params) Validate() error {
 		return fmt.Errorf("gmm: tol is %v, want > 0", p.Tol)
 	case !(p.Reg > 0):
 		return fmt.Errorf("gmm: reg is %v, want > 0", p.Reg)
+	case p.Inits < 1:
+		return fmt.Errorf("gmm: inits is %d, want >= 1", p.Inits)
 	}
 	return nil
 }
@@ -46,10 +50,10 @@ func (m model) Fit(x []float64, n, d int) error {
 func init() {
 	sdk.Estimator(sdk.Info{Name: "gmm", Version: "1.0.0",
 		Description: "Gaussian mixture on standardised (log-)features: EM from k-means++, components by BIC."},
-		params{Components: 4, Covariance: "full", MaxIter: 200, Tol: 1e-6, Reg: 1e-6, Log: true},
+		params{Components: 4, Covariance: "full", MaxIter: 200, Tol: 1e-6, Reg: 1e-6, Inits: 3, Log: true},
 		func(p params) (sdk.Model, error) {
 			return model{&estim.GMM{MaxComponents: p.Components, Diagonal: p.Covariance == "diag",
-				MaxIter: p.MaxIter, Tol: p.Tol, Reg: p.Reg, NoLog: !p.Log}}, nil
+				MaxIter: p.MaxIter, Tol: p.Tol, Reg: p.Reg, Inits: p.Inits, NoLog: !p.Log}}, nil
 		})
 }
 
