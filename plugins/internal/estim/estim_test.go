@@ -609,3 +609,39 @@ func TestInlineLogMatchesPureGoLog(t *testing.T) {
 		}
 	}
 }
+
+func TestGMMStartsAreRobust(t *testing.T) {
+	// Two clusters separated in two of five features: k-means++ seeding
+	// alone put both centres in one cluster in ~1 start of 4 and EM stalled
+	// there (BIC then chose 1 or 3 components). With k-means refinement and
+	// 3 starts, every seed must find the 2 clusters.
+	x := make([]float64, 200*5)
+	rng := rand.New(rand.NewPCG(1, 7))
+	for i := 0; i < 200; i++ {
+		c := float64(i % 2)
+		for j := 0; j < 5; j++ {
+			x[i*5+j] = math.Exp(3*c*float64(j%2) + float64(j)/3 + 0.4*rng.NormFloat64())
+		}
+	}
+	for seed := uint64(0); seed < 40; seed++ {
+		e := GMM{MaxComponents: 3, Rand: rand.New(rand.NewPCG(seed, 1))}
+		if err := e.Fit(x, 200, 5); err != nil {
+			t.Fatal(err)
+		}
+		if e.Components() != 2 {
+			t.Fatalf("seed %d: BIC chose %d components (BIC %v), want 2", seed, e.Components(), e.BIC())
+		}
+	}
+}
+
+func TestLloydSeparatesCoincidentStarts(t *testing.T) {
+	// Both starting centres in the left cluster: k-means must end with one
+	// centre per cluster.
+	y := []float64{0, 0.1, 0.2, 10, 10.1, 10.2}
+	assign := lloyd(y, 6, 1, 2, []float64{0, 0.1})
+	for i, c := range assign {
+		if c != assign[0] != (i >= 3) {
+			t.Fatalf("assignments %v, want the two clusters apart", assign)
+		}
+	}
+}
