@@ -2,6 +2,7 @@ package plugintest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -212,6 +213,25 @@ func Check(ctx context.Context, wasmPath string, opts ...Option) Report {
 		}
 		if !errors.Is(err, plugin.ErrParams) {
 			return fmt.Errorf("want a parameter error, got %w", err)
+		}
+		return nil
+	})
+	c.check("defaults passed explicitly", func() error {
+		given := map[string]any{}
+		for _, prm := range m.Params {
+			var v any
+			if err := json.Unmarshal(prm.Default, &v); err != nil {
+				return fmt.Errorf("parameter %s: default %s: %w", prm.Name, prm.Default, err)
+			}
+			given[prm.Name] = v
+		}
+		q, err := c.load(given)
+		if err != nil {
+			return err
+		}
+		defer q.Close(ctx)
+		if c.o.cfg.Params == nil && string(q.Params()) != string(p.Params()) {
+			return fmt.Errorf("resolved %s, want the defaults %s", q.Params(), p.Params())
 		}
 		return nil
 	})
