@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/ablate-ml/ablate/core/plugin"
@@ -72,5 +73,22 @@ func TestGolden(t *testing.T) {
 			}
 		}
 		p.Close(ctx)
+	}
+}
+
+func TestBadParameters(t *testing.T) {
+	ctx := context.Background()
+	wasm := sdkplugintest.Build(t, ".")
+	for _, c := range []struct {
+		params map[string]any
+		want   string
+	}{
+		{map[string]any{"gamma": 1.5}, "gamma is 1.5"},
+		{map[string]any{"horizon": 0.5}, "horizon is 0.5"},
+	} {
+		_, err := plugin.LoadFile(ctx, wasm, plugin.Config{Params: c.params})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want an error containing %q", c.params, err, c.want)
+		}
 	}
 }
