@@ -14,7 +14,7 @@ import (
 type params struct {
 	Components int     `json:"components" doc:"largest number of components tried (BIC picks among 1..components)"`
 	Covariance string  `json:"covariance" doc:"full or diag"`
-	MaxIter    int     `json:"max_iter" doc:"EM iterations per candidate count"`
+	MaxIter    int     `json:"max_iter" doc:"EM iterations per start"`
 	Tol        float64 `json:"tol" doc:"stop EM when the mean log-likelihood gains less than this"`
 	Reg        float64 `json:"reg" doc:"added to covariance diagonals (standardised units)"`
 	Inits      int     `json:"inits" doc:"EM starts (k-means++ then k-means) per component count; the best is kept"`
@@ -50,7 +50,7 @@ func (m model) Fit(x []float64, n, d int) error {
 func init() {
 	sdk.Estimator(sdk.Info{Name: "gmm", Version: "1.0.0",
 		Description: "Gaussian mixture on standardised (log-)features: EM from k-means++, components by BIC."},
-		params{Components: 4, Covariance: "full", MaxIter: 200, Tol: 1e-6, Reg: 1e-6, Inits: 3, Log: true},
+		params{Components: 4, Covariance: "full", MaxIter: 100, Tol: 1e-3, Reg: 1e-6, Inits: 3, Log: true},
 		func(p params) (sdk.Model, error) {
 			return model{&estim.GMM{MaxComponents: p.Components, Diagonal: p.Covariance == "diag",
 				MaxIter: p.MaxIter, Tol: p.Tol, Reg: p.Reg, Inits: p.Inits, NoLog: !p.Log}}, nil

@@ -17,8 +17,8 @@ import (
 type GMM struct {
 	MaxComponents int     // >= 1; 0 means 4
 	Diagonal      bool    // diagonal instead of full covariances
-	MaxIter       int     // EM iterations per candidate; 0 means 200
-	Tol           float64 // stop when the mean log-likelihood gains less; 0 means 1e-6
+	MaxIter       int     // EM iterations per start; 0 means 100
+	Tol           float64 // stop when the mean log-likelihood gains less; 0 means 1e-3
 	Reg           float64 // added to covariance diagonals; 0 means 1e-6
 	Inits         int     // EM starts per component count, the best kept; 0 means 3
 	NoLog         bool    // model the raw features instead of their logs
@@ -55,10 +55,10 @@ func (e *GMM) defaults() (maxK, maxIter, inits int, tol, reg float64) {
 		maxK = 4
 	}
 	if maxIter == 0 {
-		maxIter = 200
+		maxIter = 100
 	}
 	if tol == 0 {
-		tol = 1e-6
+		tol = 1e-3
 	}
 	if reg == 0 {
 		reg = 1e-6
@@ -109,7 +109,11 @@ func (e *GMM) Fit(x []float64, n, d int) error {
 	for k := 1; k <= maxK; k++ {
 		var m mixture
 		ll := math.Inf(-1)
-		for s := 0; s < inits; s++ {
+		starts := inits
+		if k == 1 {
+			starts = 1 // one cluster: every start gives the same fit
+		}
+		for s := 0; s < starts; s++ {
 			ms, trace, err := fitEM(y, n, p, k, e.Diagonal, maxIter, tol, reg, e.Rand)
 			if err != nil {
 				lastErr = err
@@ -176,27 +180,45 @@ func (m *mixture) factors() ([]float64, error) {
 	return out, nil
 }
 
-// logProbs writes log w_c + log N(z; mu_c, Sigma_c) for every component to lp.
-func (m *mixture) logProbs(lp, z, chols, scratch, u []float64) {
+// constants returns, per component, log w_c - (p log(2 pi) + log det Sigma_c)/2:
+// the part of log w_c N(z; mu_c, Sigma_c) that does not depend on z.
+func (m *mixture) constants(chols []float64) []float64 {
+	p := m.p
+	out := make([]float64, m.k)
+	for c := range out {
+		var logdet float64
+		if m.diag {
+			for _, v := range m.covs[c*p : (c+1)*p] {
+				logdet += math.Log(v)
+			}
+		} else {
+			logdet = logDetChol(chols[c*p*p:(c+1)*p*p], p)
+		}
+		out[c] = math.Log(m.weights[c]) - 0.5*(float64(p)*log2Pi+logdet)
+	}
+	return out
+}
+
+// logProbs writes log w_c + log N(z; mu_c, Sigma_c) for every component to
+// lp, given the constants.
+func (m *mixture) logProbs(lp, z, chols, consts, scratch, u []float64) {
 	p := m.p
 	for c := 0; c < m.k; c++ {
 		mu := m.means[c*p : (c+1)*p]
-		for j := range scratch {
-			scratch[j] = z[j] - mu[j]
-		}
-		var q, logdet float64
+		var q float64
 		if m.diag {
 			v := m.covs[c*p : (c+1)*p]
-			for j, r := range scratch {
+			for j, a := range z[:p] {
+				r := a - mu[j]
 				q += r * r / v[j]
-				logdet += math.Log(v[j])
 			}
 		} else {
-			l := chols[c*p*p : (c+1)*p*p]
-			q = mahalanobis(l, p, scratch, u)
-			logdet = logDetChol(l, p)
+			for j, a := range z[:p] {
+				scratch[j] = a - mu[j]
+			}
+			q = mahalanobis(chols[c*p*p:(c+1)*p*p], p, scratch, u)
 		}
-		lp[c] = math.Log(m.weights[c]) - 0.5*(float64(p)*log2Pi+logdet+q)
+		lp[c] = consts[c] - 0.5*q
 	}
 }
 
@@ -311,9 +333,10 @@ func fitEM(y []float64, n, p, k int, diag bool, maxIter int, tol, reg float64, r
 		if err != nil {
 			return mixture{}, nil, fmt.Errorf("%d components, EM iteration %d: %w", k, it, err)
 		}
+		consts := m.constants(chols)
 		ll := 0.0
 		for i := 0; i < n; i++ {
-			m.logProbs(lp, y[i*p:(i+1)*p], chols, scratch, u)
+			m.logProbs(lp, y[i*p:(i+1)*p], chols, consts, scratch, u)
 			li := logSumExp(lp)
 			ll += li
 			for c := 0; c < k; c++ {
@@ -375,9 +398,11 @@ func mStep(m *mixture, y []float64, n int, resp []float64, reg float64) {
 				continue
 			}
 			cv := m.covs[c*p*p : (c+1)*p*p]
-			for a := 0; a < p; a++ {
-				for b := 0; b <= a; b++ {
-					cv[a*p+b] += w * r[a] * r[b]
+			for a, ra := range r {
+				wa := w * ra
+				row := cv[a*p : a*p+a+1]
+				for b := range row {
+					row[b] += wa * r[b]
 				}
 			}
 		}
@@ -414,6 +439,7 @@ func (e *GMM) Score(dst, x []float64, m, d int) error {
 	}
 	z, scratch, u := make([]float64, p), make([]float64, p), make([]float64, p)
 	lp := make([]float64, e.mix.k)
+	consts := e.mix.constants(e.chols)
 	for i := 0; i < m; i++ {
 		for k, j := range e.keep {
 			v := x[i*d+j]
@@ -425,7 +451,7 @@ func (e *GMM) Score(dst, x []float64, m, d int) error {
 			}
 			z[k] = (v - e.mean[k]) / e.std[k]
 		}
-		e.mix.logProbs(lp, z, e.chols, scratch, u)
+		e.mix.logProbs(lp, z, e.chols, consts, scratch, u)
 		dst[i] = logSumExp(lp) + jac
 	}
 	return nil

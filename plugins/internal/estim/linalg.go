@@ -43,13 +43,16 @@ func logDetChol(l []float64, p int) float64 {
 // length p.
 func mahalanobis(l []float64, p int, z, u []float64) float64 {
 	q := 0.0
-	for i := 0; i < p; i++ {
+	u = u[:p]
+	for i := range u {
 		t := z[i]
-		for k := 0; k < i; k++ {
-			t -= l[i*p+k] * u[k]
+		row := l[i*p : i*p+i+1]
+		for k, v := range row[:i] {
+			t -= v * u[k]
 		}
-		u[i] = t / l[i*p+i]
-		q += u[i] * u[i]
+		ui := t / row[i]
+		u[i] = ui
+		q += ui * ui
 	}
 	return q
 }
