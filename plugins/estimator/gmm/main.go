@@ -49,7 +49,7 @@ func (m model) Fit(x []float64, n, d int) error {
 
 func init() {
 	sdk.Estimator(sdk.Info{Name: "gmm", Version: "1.0.0",
-		Description: "Gaussian mixture on standardised (log-)features: EM from k-means++, components by BIC."},
+		Description: "Gaussian mixture on standardised (log-)features: EM from k-means++ and k-means starts, components by BIC."},
 		params{Components: 4, Covariance: "full", MaxIter: 100, Tol: 1e-3, Reg: 1e-6, Inits: 3, Log: true},
 		func(p params) (sdk.Model, error) {
 			return model{&estim.GMM{MaxComponents: p.Components, Diagonal: p.Covariance == "diag",
