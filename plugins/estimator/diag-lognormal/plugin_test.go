@@ -47,8 +47,18 @@ func estimator(tb testing.TB, wasm string, trust plugin.Trust) *plugin.Estimator
 
 var cBuild struct {
 	once sync.Once
+	dir  string
 	path string
 	err  error
+}
+
+// TestMain removes the C plugin's build directory after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if cBuild.dir != "" {
+		os.RemoveAll(cBuild.dir)
+	}
+	os.Exit(code)
 }
 
 // buildC builds the C plugin with plugins/Makefile.c (once per test
@@ -64,6 +74,7 @@ func buildC(tb testing.TB) string {
 			cBuild.err = err
 			return
 		}
+		cBuild.dir = dir
 		out, err := filepath.Abs(dir)
 		if err != nil {
 			cBuild.err = err
