@@ -28,6 +28,14 @@ type env struct {
 func commands() map[string]command {
 	return map[string]command{
 		"version": {"print the ablate, Go and wazero versions and the BLAS backend", runVersion},
+		"data":    {"show where each data set is (or how to get it); -digests hashes them", runData},
+		"run":     {"run an experiment file or its sweep: ablate run FILE [key=value...] [-j N] [--shard I/N]", runRun},
+		"ls":      {"list the runs in the results root", runLs},
+		"show":    {"show one run: its config, state, summary and files", runShow},
+		"compare": {"compare runs over seeds (mean ± 95% CI) by sweep axis: text, md or csv", runCompare},
+		"report":  {"write a self-contained HTML report of the results root", runReport},
+		"plugin":  {"plugin tools: new KIND NAME, build DIR, test FILE.wasm, inspect FILE.wasm", runPlugin},
+		"emit":    {"write a Slurm job array or Kubernetes Indexed Job running a sweep's shards", runEmit},
 	}
 }
 
