@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -622,5 +623,45 @@ func TestStudyVersionChangesIdentity(t *testing.T) {
 	a, again, b := idOf("1"), idOf("1"), idOf("2")
 	if a == b || a != again {
 		t.Error("the study's version does not enter the identity, or not stably")
+	}
+}
+
+// TestHammerOneRoot runs the same 20-run sweep from 8 goroutines at once,
+// each with its own Store on one root: every run is computed exactly once.
+func TestHammerOneRoot(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "exec")
+	p := plan(t, `study = "toy"
+seeds = [1, 2, 3, 4]
+[train]
+steps = 2
+sleep = "1ms"
+[sweep.grid]
+"model.hidden" = [1, 2, 3, 4, 5]
+`, log)
+	root := t.TempDir()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := (&Store{Root: root}).Execute(context.Background(), p, Options{Jobs: 2}); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	counts := execCounts(t, log)
+	if len(counts) != 20 {
+		t.Errorf("%d runs computed, want 20", len(counts))
+	}
+	for id, n := range counts {
+		if n != 1 {
+			t.Errorf("%s computed %d times", id[:12], n)
+		}
 	}
 }
