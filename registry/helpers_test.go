@@ -117,4 +117,3 @@ func mustPublish(t testing.TB, c *Client, wasm []byte, k Key, name string) Artif
 	}
 	return a
 }
-
