@@ -1,7 +1,8 @@
 // Package registry publishes, finds, pins and verifies ablate plugins over
 // OCI: any OCI distribution registry (Debian's docker-registry, zot, Harbor,
 // GHCR) or, with no server at all, a local OCI image-layout directory
-// (~/.cache/ablate/registry or $ABLATE_REGISTRY).
+// (~/.cache/ablate/registry, which is also where pulled plugins are cached;
+// $ABLATE_REGISTRY names another directory or a remote registry).
 //
 // A plugin NAME at VERSION is the OCI repository NAME (under the registry's
 // prefix) tagged VERSION. Its manifest has the plugin's JSON manifest as its

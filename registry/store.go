@@ -39,12 +39,9 @@ type Backend interface {
 // <Root>/<name>/{oci-layout,index.json,blobs/}.
 type Local struct{ Root string }
 
-// DefaultLocalRoot is $ABLATE_REGISTRY when set to a path, else
-// ~/.cache/ablate/registry (os.UserCacheDir).
+// DefaultLocalRoot is ~/.cache/ablate/registry (under os.UserCacheDir): the
+// registry when none is named, and always the cache of pulled plugins.
 func DefaultLocalRoot() string {
-	if v := os.Getenv("ABLATE_REGISTRY"); v != "" && IsLocalSpec(v) {
-		return strings.TrimPrefix(v, "file:")
-	}
 	d, err := os.UserCacheDir()
 	if err != nil {
 		d = os.TempDir()
