@@ -136,8 +136,31 @@ func TestRegistryWalkthrough(t *testing.T) {
 			}
 			scoreOK(t, res.Wasm, res.Digest)
 
+			// Through an experiment file: planned, pinned, trusted.
+			tomlDir := t.TempDir()
+			tomlPath := filepath.Join(tomlDir, "e.toml")
+			toml := "study = \"regdemo\"\n[plugins.density]\nuse = \"registry:estimator/kde@^1\"\ntrust = \"trusted\"\n"
+			if err := os.WriteFile(tomlPath, []byte(toml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			plan := loadDemo(t, tomlPath)
+			if pl := plan.Runs[0].Plugins[0]; pl.Digest != res.Digest || pl.Trust != experiment.TrustTrusted {
+				t.Errorf("planned plugin %s %s, want %s trusted", pl.Digest, pl.Trust, res.Digest)
+			}
+			if _, err := os.Stat(filepath.Join(tomlDir, registry.LockFile)); err != nil {
+				t.Errorf("no %s beside the experiment: %v", registry.LockFile, err)
+			}
+
 			// Registry down: the pin is served from the cache.
 			t.Setenv("ABLATE_REGISTRY", "127.0.0.1:1/ablate")
+			if pl := loadDemo(t, tomlPath).Runs[0].Plugins[0]; pl.Digest != res.Digest {
+				t.Errorf("planned offline: %s, want %s", pl.Digest, res.Digest)
+			}
+			// Nobody trusts the signer: trust = "trusted" is refused.
+			t.Setenv("ABLATE_TRUSTED_KEYS", filepath.Join(home, "none"))
+			if _, err := loadDemoErr(demoEnv(), tomlPath); err == nil || !strings.Contains(err.Error(), "trusted") {
+				t.Errorf("trusted plugin signed by an untrusted key: planned anyway (%v)", err)
+			}
 			res2, err := registryResolver(os.Stderr).Resolve(context.Background(), ref)
 			if err != nil {
 				t.Fatalf("pinned resolve with the registry down: %v", err)
@@ -180,4 +203,38 @@ func scoreOK(t *testing.T, wasm []byte, digest string) {
 	if !(s[0] > s[1]) {
 		t.Errorf("scores: centre %g, far %g; want centre higher", s[0], s[1])
 	}
+}
+
+// regDemo is a study with one estimator slot, for planning tests.
+type regDemo struct{}
+
+func (regDemo) Name() string                                  { return "regdemo" }
+func (regDemo) Settings() any                                 { return &struct{}{} }
+func (regDemo) Run(context.Context, *experiment.RunEnv) error { return nil }
+func (regDemo) Slots() []experiment.Slot {
+	return []experiment.Slot{{Name: "density", Kind: "estimator", Required: true}}
+}
+
+// demoEnv is the planning environment with the registry resolver wired in.
+func demoEnv() experiment.Env {
+	reg, err := experiment.NewRegistry(regDemo{})
+	if err != nil {
+		panic(err)
+	}
+	return experiment.Env{Studies: reg, Host: "test", CheckPlugin: checkPlugin,
+		Resolvers: experiment.Resolvers{"registry": registryResolver(os.Stderr)}}
+}
+
+func loadDemoErr(env experiment.Env, path string) (*experiment.Plan, error) {
+	return experiment.Load(context.Background(), path, nil, env)
+}
+
+// loadDemo plans an experiment file with the registry resolver wired in.
+func loadDemo(t *testing.T, path string) *experiment.Plan {
+	t.Helper()
+	plan, err := loadDemoErr(demoEnv(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }
