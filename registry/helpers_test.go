@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -36,7 +37,7 @@ func (fakeInspector) Inspect(_ context.Context, wasm []byte) (abi.Manifest, erro
 	if len(wasm) < 8 {
 		return m, errors.New("fake: short")
 	}
-	if err := json.Unmarshal(wasm[8:], &m); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(wasm[8:])).Decode(&m); err != nil {
 		return m, fmt.Errorf("fake: no manifest: %w", err)
 	}
 	return m, nil

@@ -43,6 +43,11 @@ const DefaultMaxSize = 64 << 20
 // maxMetaSize bounds manifests, configs, signatures and yank records.
 const maxMetaSize = 1 << 20
 
+// maxManifestSize bounds a plugin's JSON manifest at publish; its
+// description is repeated in an annotation, so the OCI manifest stays far
+// below maxMetaSize.
+const maxManifestSize = 64 << 10
+
 // Inspector reads a module's manifest (core/plugin provides one).
 type Inspector interface {
 	Inspect(ctx context.Context, wasm []byte) (abi.Manifest, error)
@@ -172,12 +177,15 @@ func (c *Client) Publish(ctx context.Context, wasm []byte, key Key, name string)
 	if _, err := ParseVersion(m.Version); err != nil {
 		return Artifact{}, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := c.Conformer.Check(ctx, wasm); err != nil {
-		return Artifact{}, fmt.Errorf("%w: %s@%s: %w", ErrConformance, name, m.Version, err)
-	}
 	cfg, err := json.Marshal(m)
 	if err != nil {
 		return Artifact{}, fmt.Errorf("registry: %w", err)
+	}
+	if len(cfg) > maxManifestSize {
+		return Artifact{}, fmt.Errorf("%w: %s@%s plugin manifest is %d bytes, the limit is %d", ErrTooLarge, name, m.Version, len(cfg), maxManifestSize)
+	}
+	if err := c.Conformer.Check(ctx, wasm); err != nil {
+		return Artifact{}, fmt.Errorf("%w: %s@%s: %w", ErrConformance, name, m.Version, err)
 	}
 	a := Artifact{Name: name, Version: m.Version, WasmDigest: digestOf(wasm), Wasm: wasm, Manifest: m, Source: c.backend().String()}
 

@@ -174,6 +174,7 @@ func TestRefusals(t *testing.T) {
 		{"odd name", pub, fakeWasm(t, "x", "estimator", "1.0.0", 1, ""), "Evil Name", ErrName},
 		{"manifest name traversal", pub, fakeWasm(t, "a/../../b", "estimator", "1.0.0", 1, ""), "", ErrArtifact},
 		{"oversized", pub, fakeWasm(t, "big", "estimator", "1.0.0", 1, strings.Repeat("x", 5000)), "", ErrTooLarge},
+		{"huge manifest", &Client{Backend: pub.Backend, Cache: pub.Cache, Inspector: fakeInspector{}, Conformer: fakeConformer{}}, fakeWasm(t, "big2", "estimator", "1.0.0", 1, strings.Repeat("d", 70<<10)), "", ErrTooLarge},
 		{"not wasm", pub, []byte("#!/bin/sh\nrm -rf /\n"), "", ErrNotWasm},
 		{"wrong ABI", pub, fakeWasm(t, "kde2", "estimator", "1.0.0", 2, ""), "", ErrABI},
 		{"bad version", pub, fakeWasm(t, "kde3", "estimator", "1.0", 1, ""), "", ErrVersion},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/ablate-ml/ablate/sdk/abi"
 )
@@ -30,8 +31,15 @@ type Resolver struct {
 	// Warn receives warnings (a pinned version that was yanked); nil
 	// discards them.
 	Warn io.Writer
-	mu   sync.Mutex
+	// YankCheck bounds the registry round trip that asks whether a pinned
+	// version served from the cache was yanked since; 0 means
+	// DefaultYankCheck, a negative value skips the check (fully offline).
+	YankCheck time.Duration
+	mu        sync.Mutex
 }
+
+// DefaultYankCheck is Resolver.YankCheck's default.
+const DefaultYankCheck = 2 * time.Second
 
 // Resolve resolves ref ("name@range") for an experiment in dir, whose slot
 // wants kind ("" for any).
@@ -98,12 +106,18 @@ func (r *Resolver) pinned(ctx context.Context, pin Pin) (Artifact, error) {
 			a.Source = pin.Source
 			a = c.withSignature(ctx, repo, a)
 			// The backend may know of a later yank; ask, but never need it.
-			if !c.backendIsCache() {
-				if brepo, berr := c.backend().Open(ctx, pin.Name, false); berr == nil {
-					if y, why := yanked(ctx, brepo, pin.Version); y {
+			if !c.backendIsCache() && r.YankCheck >= 0 {
+				wait := r.YankCheck
+				if wait == 0 {
+					wait = DefaultYankCheck
+				}
+				yctx, cancel := context.WithTimeout(ctx, wait)
+				if brepo, berr := c.backend().Open(yctx, pin.Name, false); berr == nil {
+					if y, why := yanked(yctx, brepo, pin.Version); y {
 						a.Yanked, a.YankReason = y, why
 					}
 				}
+				cancel()
 			}
 		} else if !errors.Is(err, ErrNotFound) {
 			return Artifact{}, fmt.Errorf("cached %s@%s: %w", pin.Name, pin.Version, err)
