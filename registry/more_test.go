@@ -244,3 +244,36 @@ func FuzzName(f *testing.F) {
 		}
 	})
 }
+
+func TestOpenBackend(t *testing.T) {
+	home, _ := os.UserHomeDir()
+	for _, tc := range []struct {
+		spec  string
+		want  Backend
+		plain bool
+	}{
+		{"/srv/reg", Local{Root: "/srv/reg"}, false},
+		{"./reg", Local{Root: "./reg"}, false},
+		{"file:/x", Local{Root: "/x"}, false},
+		{"~/r", Local{Root: filepath.Join(home, "r")}, false},
+		{"127.0.0.1:5000/ablate", Remote{Host: "127.0.0.1:5000", Prefix: "ablate"}, true},
+		{"localhost:5000", Remote{Host: "localhost:5000"}, true},
+		{"[::1]:5000/a/b", Remote{Host: "[::1]:5000", Prefix: "a/b"}, true},
+		{"ghcr.io/org", Remote{Host: "ghcr.io", Prefix: "org"}, false},
+		{"10.0.0.5:5000", Remote{Host: "10.0.0.5:5000"}, false},
+	} {
+		b, err := OpenBackend(tc.spec)
+		if err != nil || b != tc.want {
+			t.Errorf("OpenBackend(%q) = %#v, %v; want %#v", tc.spec, b, err, tc.want)
+			continue
+		}
+		if r, ok := b.(Remote); ok && r.plainHTTP() != tc.plain {
+			t.Errorf("%q: plain HTTP %v, want %v (loopback only)", tc.spec, r.plainHTTP(), tc.plain)
+		}
+	}
+	for _, bad := range []string{"host/../x", "host/UPPER", "/prefix-only"[1:] + "//"} {
+		if _, err := OpenBackend(bad); err == nil {
+			t.Errorf("OpenBackend(%q) accepted", bad)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -89,6 +90,12 @@ func TestRemoteRefusesTampering(t *testing.T) {
 	user := &Client{Backend: b, Cache: Local{Root: cacheDir}, Trusted: []TrustedKey{trusted(author)}, RequireSignature: true}
 	if _, err := user.Pull(ctx, Ref{Name: "kde", Range: "^1"}); err == nil || !bytes.Contains([]byte(err.Error()), []byte("ABI 2")) {
 		t.Errorf("pull of a wrong-ABI artifact: got %v, want an ABI refusal", err)
+	}
+	if _, err := user.Pull(ctx, Ref{Name: "nope", Range: "^1"}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("pull of an absent name: got %v, want ErrNotFound", err)
+	}
+	if _, err := user.Pull(ctx, Ref{Name: "kde", Range: "^7"}); !errors.Is(err, ErrRange) {
+		t.Errorf("pull of a range matching nothing: got %v, want ErrRange", err)
 	}
 	assertUnchanged(t, cacheDir, before)
 }

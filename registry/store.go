@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +16,7 @@ import (
 	"oras.land/oras-go/v2/content/oci"
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/errcode"
 )
 
 // Repo is one plugin's repository: an oras target that lists its tags.
@@ -169,8 +171,11 @@ func (r Remote) Open(ctx context.Context, name string, create bool) (Repo, error
 	return repo, nil
 }
 
+// isNameUnknown says whether a remote answered 404 (NAME_UNKNOWN,
+// MANIFEST_UNKNOWN...).
 func isNameUnknown(err error) bool {
-	return err != nil && (strings.Contains(err.Error(), "NAME_UNKNOWN") || strings.Contains(err.Error(), "404"))
+	var er *errcode.ErrorResponse
+	return errors.As(err, &er) && er.StatusCode == http.StatusNotFound
 }
 
 // Names lists the registry's catalogue under Prefix.
