@@ -48,7 +48,7 @@ func (kitConformer) Check(ctx context.Context, wasm []byte) error {
 	}
 	r := plugintest.Check(ctx, f.Name())
 	if r.Failed() {
-		return fmt.Errorf("conformance kit:\n%s", r)
+		return fmt.Errorf("conformance kit:\n%s", strings.ReplaceAll(r.String(), f.Name(), "module"))
 	}
 	return nil
 }

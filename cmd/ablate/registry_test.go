@@ -238,3 +238,34 @@ func loadDemo(t *testing.T, path string) *experiment.Plan {
 	}
 	return plan
 }
+
+// TestPublishRefusesRealModules: a module that fails the conformance kit
+// (registry/testdata/nan-score) and a file that is not wasm are refused by
+// `ablate publish`, and the registry directory is never created.
+func TestPublishRefusesRealModules(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(home, "cache"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "cfg"))
+	keyFile := filepath.Join(home, "k.key")
+	if code, _, errOut := regCLI(t, "key", "gen", "--name", "k", "--out", keyFile); code != 0 {
+		t.Fatal(errOut)
+	}
+	reg := filepath.Join(home, "reg")
+	bad := sdkplugintest.Build(t, filepath.Join("..", "..", "registry", "testdata", "nan-score"))
+	text := filepath.Join(home, "notes.wasm")
+	if err := os.WriteFile(text, []byte("just text, not a module"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ file, want string }{
+		{bad, "conformance check failed"},
+		{text, "not a WebAssembly module"},
+	} {
+		code, _, errOut := regCLI(t, "publish", tc.file, "--to", reg, "--key", keyFile)
+		if code != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("publish %s: exit %d, stderr %q; want exit 1 saying %q", filepath.Base(tc.file), code, errOut, tc.want)
+		}
+	}
+	if _, err := os.Stat(reg); !os.IsNotExist(err) {
+		t.Errorf("a refused publish created %s (%v)", reg, err)
+	}
+}
