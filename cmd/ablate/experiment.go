@@ -93,12 +93,13 @@ func checkPlugin(ctx context.Context, p experiment.Plugin) error {
 }
 
 // resolvers maps plugin schemes to resolvers: built-ins from pluginDir (or
-// built on demand from ./plugins), files by path. A registry resolver is
-// added under "registry" where one is configured.
+// built on demand from ./plugins), files by path, and registry:name@range
+// through the registry in $ABLATE_REGISTRY (pinned in ablate.lock).
 func resolvers(pluginDir string) experiment.Resolvers {
 	return experiment.Resolvers{
-		"builtin": experiment.BuiltinResolver{Dir: pluginDir, SourceDir: "plugins"},
-		"file":    experiment.FileResolver{},
+		"builtin":  experiment.BuiltinResolver{Dir: pluginDir, SourceDir: "plugins"},
+		"file":     experiment.FileResolver{},
+		"registry": registryResolver(os.Stderr),
 	}
 }
 

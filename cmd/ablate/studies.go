@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/ablate-ml/ablate/core/experiment"
 	"github.com/ablate-ml/ablate/experiments/mnist"
+	"github.com/ablate-ml/ablate/experiments/ood"
 )
 
 // studies lists the studies this binary can run, by the name experiment
@@ -10,5 +11,6 @@ import (
 func studies() []experiment.Study {
 	return []experiment.Study{
 		mnist.Study{},
+		ood.Study{},
 	}
 }
