@@ -192,7 +192,7 @@ func (c *Client) Publish(ctx context.Context, wasm []byte, key Key, name string)
 	// The one check that needs the registry: is this version taken?
 	b := c.backend()
 	if repo, err := b.Open(ctx, name, false); err == nil {
-		old, err := c.fetch(ctx, repo, name, m.Version, true)
+		old, err := c.fetch(ctx, repo, name, m.Version, "", false)
 		switch {
 		case err == nil && old.WasmDigest != a.WasmDigest:
 			return Artifact{}, fmt.Errorf("%w: %s@%s is %s, this module is %s", ErrExists, name, m.Version, old.WasmDigest, a.WasmDigest)
@@ -343,13 +343,15 @@ func fetchMeta(ctx context.Context, repo Repo, reference, what string) (ocispec.
 	return desc, m, nil
 }
 
-// fetch reads NAME at reference (a version tag, or a digest when byTag is
-// false and version is then only for messages) into memory and checks it.
-func (c *Client) fetch(ctx context.Context, repo Repo, name, version string, byTag bool, digest ...string) (Artifact, error) {
+// fetch reads name@version into memory and checks it: by its version tag
+// when digest is "", else by digest (a pin). inspect runs the Inspector
+// (when set) over the module; the cache, whose content was inspected when
+// it was pulled and is checked against the pinned digest, skips it.
+func (c *Client) fetch(ctx context.Context, repo Repo, name, version, digest string, inspect bool) (Artifact, error) {
 	what := name + "@" + version
 	ref := version
-	if !byTag {
-		ref = digest[0]
+	if digest != "" {
+		ref = digest
 	}
 	desc, m, err := fetchMeta(ctx, repo, ref, what)
 	if err != nil {
@@ -382,8 +384,8 @@ func (c *Client) fetch(ctx context.Context, repo Repo, name, version string, byT
 	if err != nil {
 		return Artifact{}, fmt.Errorf("%w: %s config: %w", ErrArtifact, what, err)
 	}
-	if byTag && pm.Version != version {
-		return Artifact{}, fmt.Errorf("%w: %s is tagged %s but its manifest says version %s", ErrArtifact, what, version, pm.Version)
+	if pm.Version != version {
+		return Artifact{}, fmt.Errorf("%w: %s (%s) says version %s in its manifest", ErrArtifact, what, ref, pm.Version)
 	}
 	wasm, err := fetchVerified(ctx, repo, m.Layers[0], c.maxSize(), what+" module")
 	if err != nil {
@@ -392,7 +394,7 @@ func (c *Client) fetch(ctx context.Context, repo Repo, name, version string, byT
 	if err := c.checkWasm(what, wasm); err != nil {
 		return Artifact{}, err
 	}
-	if c.Inspector != nil {
+	if inspect && c.Inspector != nil {
 		im, err := c.Inspector.Inspect(ctx, wasm)
 		if err != nil {
 			return Artifact{}, fmt.Errorf("%w: %s: %w", ErrArtifact, what, err)
@@ -569,13 +571,7 @@ func (c *Client) Pull(ctx context.Context, ref Ref) (Artifact, error) {
 // pullVersion fetches name@version (at digest when not empty), checks it and
 // caches it.
 func (c *Client) pullVersion(ctx context.Context, repo Repo, name, version, digest string) (Artifact, error) {
-	var a Artifact
-	var err error
-	if digest != "" {
-		a, err = c.fetch(ctx, repo, name, version, false, digest)
-	} else {
-		a, err = c.fetch(ctx, repo, name, version, true)
-	}
+	a, err := c.fetch(ctx, repo, name, version, digest, true)
 	if err != nil {
 		return Artifact{}, err
 	}
@@ -609,10 +605,18 @@ func (c *Client) store(ctx context.Context, src Repo, a Artifact) error {
 	if err := dst.Tag(ctx, desc, a.Version); err != nil {
 		return fmt.Errorf("registry: cache %s@%s: %w", a.Name, a.Version, err)
 	}
-	if sd, err := src.Resolve(ctx, sigTag(a.Version)); err == nil {
-		if err := oras.CopyGraph(ctx, src, dst, sd, oras.DefaultCopyGraphOptions); err == nil {
-			_ = dst.Tag(ctx, sd, sigTag(a.Version))
-		}
+	if a.SigErr != nil && errors.Is(a.SigErr, ErrUnsigned) {
+		return nil
+	}
+	sd, err := src.Resolve(ctx, sigTag(a.Version))
+	if err != nil {
+		return fmt.Errorf("registry: cache %s@%s signature: %w", a.Name, a.Version, err)
+	}
+	if err := oras.CopyGraph(ctx, src, dst, sd, oras.DefaultCopyGraphOptions); err != nil {
+		return fmt.Errorf("registry: cache %s@%s signature: %w", a.Name, a.Version, err)
+	}
+	if err := dst.Tag(ctx, sd, sigTag(a.Version)); err != nil {
+		return fmt.Errorf("registry: cache %s@%s signature: %w", a.Name, a.Version, err)
 	}
 	return nil
 }
@@ -628,7 +632,7 @@ func (c *Client) Verify(ctx context.Context, name, version string) (Artifact, er
 	if err != nil {
 		return Artifact{}, err
 	}
-	a, err := c.fetch(ctx, repo, name, version, true)
+	a, err := c.fetch(ctx, repo, name, version, "", true)
 	if err != nil {
 		return Artifact{}, err
 	}

@@ -101,7 +101,7 @@ func (r *Resolver) pinned(ctx context.Context, pin Pin) (Artifact, error) {
 	var a Artifact
 	var err error
 	if repo, oerr := cache.Open(ctx, pin.Name, false); oerr == nil {
-		a, err = c.fetch(ctx, repo, pin.Name, pin.Version, false, pin.Digest)
+		a, err = c.fetch(ctx, repo, pin.Name, pin.Version, pin.Digest, false)
 		if err == nil {
 			a.Source = pin.Source
 			a = c.withSignature(ctx, repo, a)
