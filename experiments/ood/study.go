@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"time"
 
 	"github.com/ablate-ml/ablate/core/data"
@@ -33,6 +34,9 @@ type Settings struct {
 		Batch int     `toml:"batch"`
 		LR    float64 `toml:"lr"`
 		Clip  float64 `toml:"clip"`
+		// Cache keeps trained flows (by every setting that decides them and
+		// the seed) so that runs differing only in evaluation share one.
+		Cache bool `toml:"cache"`
 	} `toml:"train"`
 	Eval struct {
 		B         []int   `toml:"b"`         // batch sizes of the scored groups
@@ -125,7 +129,7 @@ func (Study) Settings() any {
 	s.Data.In, s.Data.OOD = "fashion-mnist", []string{"mnist"}
 	s.Data.Train, s.Data.Fit, s.Data.Test = 60000, 1000, 1000
 	s.Model.Couplings, s.Model.Hidden, s.Model.Alpha = 4, 256, 1e-6
-	s.Train.Steps, s.Train.Batch, s.Train.LR, s.Train.Clip = 1500, 64, 1e-3, 100
+	s.Train.Steps, s.Train.Batch, s.Train.LR, s.Train.Clip, s.Train.Cache = 1200, 64, 1e-3, 100, true
 	s.Eval.B, s.Eval.Bootstrap, s.Eval.Level = []int{1, 5}, 1000, 0.99
 	return s
 }
@@ -276,19 +280,42 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 	}
 	l := Logit{Alpha: s.Model.Alpha}
 	var last float64
-	err = Train(ctx, f, tr, TrainConfig{Steps: s.Train.Steps, Batch: s.Train.Batch, LR: s.Train.LR, Clip: s.Train.Clip,
-		Seed: uint64(env.Seed), Logit: l, Report: func(step int, bpd float64) error {
-			last = bpd
-			env.Progress(step, s.Train.Steps)
-			if step%50 == 0 || step == s.Train.Steps {
-				return env.Metric(step, map[string]float64{"train_bpd": bpd})
-			}
-			return nil
-		}})
-	if err != nil {
-		return err
+	trainFlow := func() error {
+		return Train(ctx, f, tr, TrainConfig{Steps: s.Train.Steps, Batch: s.Train.Batch, LR: s.Train.LR, Clip: s.Train.Clip,
+			Seed: uint64(env.Seed), Logit: l, Report: func(step int, bpd float64) error {
+				last = bpd
+				env.Progress(step, s.Train.Steps)
+				if step%50 == 0 || step == s.Train.Steps {
+					return env.Metric(step, map[string]float64{"train_bpd": bpd})
+				}
+				return nil
+			}})
 	}
-	env.Summary("train_bpd", last)
+	if !s.Train.Cache {
+		if err := trainFlow(); err != nil {
+			return err
+		}
+	} else {
+		dir, err := flowCacheDir()
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(dir, flowKey(s, env.Seed, st.Version())+".f64")
+		if err := loadParams(path, f); err == nil {
+			env.Logf("trained flow read from %s", path)
+			last = math.NaN()
+		} else {
+			if err := trainFlow(); err != nil {
+				return err
+			}
+			if err := saveParams(path, f); err != nil {
+				env.Logf("%v", err)
+			}
+		}
+	}
+	if !math.IsNaN(last) {
+		env.Summary("train_bpd", last)
+	}
 	env.Summary("train_seconds", time.Since(start).Seconds())
 	env.Summary("tensors", float64(f.NumTensors()))
 	env.Summary("params", float64(f.NumParams()))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -68,6 +69,7 @@ seeds = [1]
 in = "fashion-mnist"
 ood = ["mnist", "uniform"]
 train = 5000
+
 fit = 200
 test = 200
 [model]
@@ -78,6 +80,7 @@ alpha = 1e-6
 steps = 150
 batch = 32
 lr = 2e-3
+cache = false
 [eval]
 b = [1, 5]
 `
@@ -133,4 +136,43 @@ func runOne(t *testing.T, ctx context.Context, p *experiment.Plan, root string) 
 		t.Fatal(err)
 	}
 	return rec.Summary
+}
+
+// TestFlowCacheRoundTrip: a saved flow loads back bit for bit; a file of
+// the wrong size is refused with its sizes.
+func TestFlowCacheRoundTrip(t *testing.T) {
+	f := smallFlow(t, 4)
+	path := filepath.Join(t.TempDir(), "f.f64")
+	if err := saveParams(path, f); err != nil {
+		t.Fatal(err)
+	}
+	g := smallFlow(t, 5)
+	if err := loadParams(path, g); err != nil {
+		t.Fatal(err)
+	}
+	for k, p := range f.Params() {
+		for i, v := range p {
+			if g.Params()[k][i] != v {
+				t.Fatalf("tensor %d[%d]: %g after load, want %g", k, i, g.Params()[k][i], v)
+			}
+		}
+	}
+	big, err := NewFlow(4, 2, 3, 5, rand.New(rand.NewPCG(1, 1)))
+	if err == nil {
+		err = loadParams(path, big)
+	}
+	if err == nil {
+		t.Error("wrong-sized flow loaded without error")
+	}
+	s := Study{}.Settings().(*Settings)
+	k1 := flowKey(s, 1, "1")
+	s.Data.OOD = []string{"uniform"}
+	s.Eval.B = []int{2}
+	if flowKey(s, 1, "1") != k1 {
+		t.Error("evaluation settings changed the flow key")
+	}
+	s.Model.Alpha = 0.05
+	if flowKey(s, 1, "1") == k1 || flowKey(s, 2, "1") == flowKey(s, 1, "1") {
+		t.Error("alpha or seed did not change the flow key")
+	}
 }
