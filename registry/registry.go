@@ -675,12 +675,18 @@ type Entry struct {
 }
 
 // Search lists plugins whose name, kind or description contains text
-// (case-insensitive; "" matches all), of kind when kind is not "".
+// (case-insensitive; "" matches all), of kind when kind is not "". It reads
+// the registry's catalogue; where there is none, text must be an exact name.
 func (c *Client) Search(ctx context.Context, text, kind string) ([]Entry, error) {
 	b := c.backend()
 	names, err := b.Names(ctx)
 	if err != nil {
-		return nil, err
+		// Registries without a catalogue (GHCR) can still be asked for
+		// one exact name.
+		if ValidateName(text) != nil {
+			return nil, fmt.Errorf("%w (without a catalogue, search for an exact name)", err)
+		}
+		names = []string{text}
 	}
 	text = strings.ToLower(text)
 	var out []Entry
