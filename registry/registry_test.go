@@ -171,6 +171,7 @@ func TestRefusals(t *testing.T) {
 		want   error
 	}{
 		{"traversal name", pub, fakeWasm(t, "x", "estimator", "1.0.0", 1, ""), "../../etc", ErrName},
+		{"layout-reserved name", pub, fakeWasm(t, "x", "estimator", "1.0.0", 1, ""), "kde/blobs", ErrName},
 		{"odd name", pub, fakeWasm(t, "x", "estimator", "1.0.0", 1, ""), "Evil Name", ErrName},
 		{"manifest name traversal", pub, fakeWasm(t, "a/../../b", "estimator", "1.0.0", 1, ""), "", ErrArtifact},
 		{"oversized", pub, fakeWasm(t, "big", "estimator", "1.0.0", 1, strings.Repeat("x", 5000)), "", ErrTooLarge},
@@ -211,6 +212,7 @@ func TestRefusals(t *testing.T) {
 	t.Run("pull/range matching nothing", func(t *testing.T) { pull(t, user(), "kde@^3", ErrRange) })
 	t.Run("pull/traversal", func(t *testing.T) { pull(t, user(), "../kde@^1", ErrName) })
 	t.Run("pull/absent", func(t *testing.T) { pull(t, user(), "nope@^1", ErrNotFound) })
+	t.Run("pull/reserved segment", func(t *testing.T) { pull(t, user(), "kde/blobs@^1", ErrName) })
 	t.Run("pull/untrusted signer", func(t *testing.T) {
 		c := user()
 		c.Trusted = []TrustedKey{trusted(mallory)}

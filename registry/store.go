@@ -55,6 +55,11 @@ func (l Local) dir(name string) (string, error) {
 	if err := ValidateName(name); err != nil {
 		return "", err
 	}
+	for _, seg := range strings.Split(name, "/") {
+		if seg == "blobs" || seg == "index.json" || seg == "oci-layout" {
+			return "", fmt.Errorf("%w %q: segment %q is reserved in a layout directory", ErrName, name, seg)
+		}
+	}
 	return filepath.Join(l.Root, filepath.FromSlash(name)), nil
 }
 
