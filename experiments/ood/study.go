@@ -340,6 +340,11 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 	if r, err := featureCorrelation(logFeatures(fit.feats[b0]), s.Data.Fit/b0, f.NumTensors()); err == nil {
 		env.Summary("median_abs_r", r)
 	}
+	if p, err := correlationPlot(fmt.Sprintf("correlation of log-features, B=%d", b0), logFeatures(fit.feats[b0]), s.Data.Fit/b0, f.NumTensors()); err == nil {
+		if err := env.Plot("feature-correlation", p, 0, 0); err != nil {
+			return err
+		}
+	}
 
 	est, closeEst, err := st.estimator(ctx, env)
 	if err != nil {
@@ -400,11 +405,22 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 			}
 			oMeans := groupMeans(o.bpd(d), b)
 			env.Summary(fmt.Sprintf("%s/b%d/typicality_test/ood_rejected", o.name, b), ty.Rejected(oMeans))
-			for _, m := range []method{
+			ms := []method{
 				{"likelihood", negate(idMeans), negate(oMeans)},
 				{"typicality", ty.Score(idMeans), ty.Score(oMeans)},
 				{"gradnorm", idGrad, oodGrad},
-			} {
+			}
+			if o == oods[0] {
+				var names []string
+				var is, os [][]float64
+				for _, m := range ms {
+					names, is, os = append(names, m.name), append(is, m.id), append(os, m.ood)
+				}
+				if err := plotAll(env, s.Data.In, id, o, d, b, nt, names, is, os); err != nil {
+					return err
+				}
+			}
+			for _, m := range ms {
 				det, err := metrics.Detection(m.id, m.ood)
 				if err != nil {
 					return fmt.Errorf("ood: %s %s B=%d: %w", o.name, m.name, b, err)

@@ -101,6 +101,12 @@ b = [1, 5]
 		t.Fatal(err)
 	}
 	sum := runOne(t, ctx, p, filepath.Join(dir, "runs"))
+	for _, name := range []string{"bpd-mnist", "roc-mnist-b5", "feature-correlation", "feature-mnist-c0-w1-b1"} {
+		m, _ := filepath.Glob(filepath.Join(dir, "runs", "ood", "*", "plots", name+".svg"))
+		if len(m) != 1 {
+			t.Errorf("plot %s: %d files", name, len(m))
+		}
+	}
 	get := func(k string) float64 {
 		v, ok := sum[k].(float64)
 		if !ok {
