@@ -84,6 +84,18 @@ func logFeatures(f []float64) []float64 {
 	return out
 }
 
+// positive floors each feature at the smallest normal float64: the
+// estimator plugins take the raw squared norms (they model their logs) and
+// refuse a feature that is not > 0, which an exactly vanishing gradient
+// would be.
+func positive(f []float64) []float64 {
+	out := make([]float64, len(f))
+	for i, v := range f {
+		out[i] = math.Max(v, 0x1p-1022)
+	}
+	return out
+}
+
 // keepVarying returns the columns of the n x d fit matrix whose sample
 // variance is non-zero, as the paper drops constant features.
 func keepVarying(x []float64, n, d int) []int {

@@ -110,7 +110,8 @@ func (s *Settings) Validate() error {
 	return ps.Err()
 }
 
-// Estimator is what the study needs of a density estimator; the
+// Estimator is what the study needs of a density estimator: it receives the
+// raw features (squared norms, all > 0) and models them as it sees fit; the
 // estimator plugins implement it (core/plugin.Estimator).
 type Estimator = plugin.Estimator
 
@@ -375,7 +376,7 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 	nt := f.NumTensors()
 	for _, b := range s.Eval.B {
 		nf := s.Data.Fit / b
-		lf := logFeatures(fit.feats[b])
+		lf := positive(fit.feats[b])
 		keep := keepVarying(lf, nf, nt)
 		env.Summary(fmt.Sprintf("b%d/features", b), float64(len(keep)))
 		if err := est.Fit(ctx, columns(lf, nf, nt, keep), nf, len(keep)); err != nil {
@@ -384,7 +385,7 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 		gradScore := func(sc *scored) ([]float64, error) {
 			m := len(sc.feats[b]) / nt
 			out := make([]float64, m)
-			err := est.Score(ctx, out, columns(logFeatures(sc.feats[b]), m, nt, keep), m, len(keep))
+			err := est.Score(ctx, out, columns(positive(sc.feats[b]), m, nt, keep), m, len(keep))
 			return out, err
 		}
 		fitBPD := fit.bpd(d)

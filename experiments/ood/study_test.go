@@ -13,11 +13,12 @@ import (
 	"github.com/ablate-ml/ablate/core/experiment"
 )
 
-// gauss is a native diagonal Gaussian on the log-features (the paper's
+// gauss is a native diagonal Gaussian on the log of the raw features (the paper's
 // estimator), so that the study's test needs no WebAssembly build.
 type gauss struct{ mu, sd []float64 }
 
 func (g *gauss) Fit(_ context.Context, x []float64, n, d int) error {
+	x = logs(x)
 	g.mu, g.sd = make([]float64, d), make([]float64, d)
 	for j := 0; j < d; j++ {
 		var s, q float64
@@ -34,6 +35,7 @@ func (g *gauss) Fit(_ context.Context, x []float64, n, d int) error {
 }
 
 func (g *gauss) Score(_ context.Context, dst, x []float64, m, d int) error {
+	x = logs(x)
 	for i := 0; i < m; i++ {
 		dst[i] = 0
 		for j := 0; j < d; j++ {
@@ -46,6 +48,18 @@ func (g *gauss) Score(_ context.Context, dst, x []float64, m, d int) error {
 
 func (g *gauss) Save(context.Context) ([]byte, error)   { return json.Marshal(g) }
 func (g *gauss) Load(_ context.Context, b []byte) error { return json.Unmarshal(b, g) }
+
+// logs is the log of each feature; like the plugins, it refuses none > 0.
+func logs(x []float64) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		if !(v > 0) {
+			panic("feature not > 0")
+		}
+		out[i] = math.Log(v)
+	}
+	return out
+}
 
 func native(context.Context, *experiment.RunEnv) (Estimator, func(), error) {
 	return &gauss{}, func() {}, nil
