@@ -22,12 +22,28 @@ func flowKey(s *Settings, seed int64, version string) string {
 		Model any
 		Opt   any
 		Seed  int64
-	}{version, s.Data.In, s.Data.Train, s.Model, struct {
+	}{version, s.Data.In, s.Data.Train, modelKey(s), struct {
 		Steps, Batch int
 		LR, Clip     float64
 	}{s.Train.Steps, s.Train.Batch, s.Train.LR, s.Train.Clip}, seed})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:16])
+}
+
+// modelKey is the model's part of flowKey; a flow's spelling predates the
+// VAE and is kept so that cached flows stay valid.
+func modelKey(s *Settings) any {
+	if s.Model.Kind == "vae" {
+		return struct {
+			Kind           string
+			Hidden, Latent int
+			Alpha          float64
+		}{s.Model.Kind, s.Model.Hidden, s.Model.Latent, s.Model.Alpha}
+	}
+	return struct {
+		Couplings, Hidden int
+		Alpha             float64
+	}{s.Model.Couplings, s.Model.Hidden, s.Model.Alpha}
 }
 
 // flowCacheDir is where trained flows are kept between runs.
@@ -44,7 +60,7 @@ func flowCacheDir() (string, error) {
 
 // saveParams writes the flow's parameters, little-endian float64,
 // atomically.
-func saveParams(path string, f *Flow) error {
+func saveParams(path string, f Model) error {
 	buf := make([]byte, 0, 8*f.NumParams())
 	for _, p := range f.Params() {
 		for _, v := range p {
@@ -74,7 +90,7 @@ func saveParams(path string, f *Flow) error {
 
 // loadParams reads parameters saveParams wrote into f; it fails, saying
 // so, when the file's size does not match f.
-func loadParams(path string, f *Flow) error {
+func loadParams(path string, f Model) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("ood: load flow: %w", err)

@@ -3,6 +3,7 @@ package ood
 import (
 	"fmt"
 	"image/color"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -97,7 +98,7 @@ func correlationPlot(title string, x []float64, n, d int) (*plot.Plot, error) {
 }
 
 // plotAll writes the study's figures for one OOD set at B = b.
-func plotAll(env *experiment.RunEnv, in string, id, o *scored, d, b, nt int, methods []string, idS, oodS [][]float64) error {
+func plotAll(env *experiment.RunEnv, in string, id, o *scored, names []string, d, b, nt int, methods []string, idS, oodS [][]float64) error {
 	p, err := histograms(fmt.Sprintf("bits/dim, flow trained on %s", in), "bits per dimension",
 		[]string{in, o.name}, [][]float64{id.bpd(d), o.bpd(d)})
 	if err != nil {
@@ -112,7 +113,8 @@ func plotAll(env *experiment.RunEnv, in string, id, o *scored, d, b, nt int, met
 	if err := env.Plot(fmt.Sprintf("roc-%s-b%d", o.name, b), p, 0, 0); err != nil {
 		return err
 	}
-	// Per-layer log-feature histograms: the first coupling's tensors.
+	// Per-layer log-feature histograms: the first seven tensors (the flow's
+	// first coupling).
 	lid, lo := logFeatures(id.feats[b]), logFeatures(o.feats[b])
 	for k := 0; k < min(7, nt); k++ {
 		var a, c []float64
@@ -122,11 +124,11 @@ func plotAll(env *experiment.RunEnv, in string, id, o *scored, d, b, nt int, met
 		for i := 0; i < len(lo)/nt; i++ {
 			c = append(c, lo[i*nt+k])
 		}
-		if p, err = histograms(fmt.Sprintf("log squared gradient norm, c0.%s, B=%d", tensorNames[k], b), "log feature",
+		if p, err = histograms(fmt.Sprintf("log squared gradient norm, %s, B=%d", names[k], b), "log feature",
 			[]string{in, o.name}, [][]float64{a, c}); err != nil {
 			return err
 		}
-		if err := env.Plot(fmt.Sprintf("feature-%s-c0-%s-b%d", o.name, tensorNames[k], b), p, 0, 0); err != nil {
+		if err := env.Plot(fmt.Sprintf("feature-%s-%s-b%d", o.name, strings.ReplaceAll(names[k], ".", "-"), b), p, 0, 0); err != nil {
 			return err
 		}
 	}

@@ -25,6 +25,8 @@ type Settings struct {
 		Test  int      `toml:"test"`  // ID test images (second half) and images per OOD set
 	} `toml:"data"`
 	Model struct {
+		Kind      string  `toml:"kind"`   // "flow" or "vae"
+		Latent    int     `toml:"latent"` // the VAE's latent size
 		Couplings int     `toml:"couplings"`
 		Hidden    int     `toml:"hidden"`
 		Alpha     float64 `toml:"alpha"`
@@ -71,6 +73,12 @@ func (s *Settings) Validate() error {
 	}
 	if s.Data.Test < 1 || s.Data.Test > 5000 {
 		ps.Addf("data.test", "want 1..5000 images (the second half of the test split), got %d", s.Data.Test)
+	}
+	if s.Model.Kind != "flow" && s.Model.Kind != "vae" {
+		ps.Addf("model.kind", "want \"flow\" or \"vae\", got %q", s.Model.Kind)
+	}
+	if s.Model.Latent < 1 || s.Model.Latent > 1024 {
+		ps.Addf("model.latent", "want 1..1024, got %d", s.Model.Latent)
 	}
 	if s.Model.Couplings < 1 || s.Model.Couplings > 32 {
 		ps.Addf("model.couplings", "want 1..32, got %d", s.Model.Couplings)
@@ -129,7 +137,7 @@ func (Study) Settings() any {
 	s := &Settings{}
 	s.Data.In, s.Data.OOD = "fashion-mnist", []string{"mnist"}
 	s.Data.Train, s.Data.Fit, s.Data.Test = 60000, 1000, 1000
-	s.Model.Couplings, s.Model.Hidden, s.Model.Alpha = 4, 256, 1e-6
+	s.Model.Kind, s.Model.Latent, s.Model.Couplings, s.Model.Hidden, s.Model.Alpha = "flow", 20, 4, 256, 1e-6
 	s.Train.Steps, s.Train.Batch, s.Train.LR, s.Train.Clip, s.Train.Cache = 1200, 64, 1e-3, 100, true
 	s.Eval.B, s.Eval.Bootstrap, s.Eval.Level = []int{1, 5}, 1000, 0.99
 	return s
@@ -241,7 +249,7 @@ func (sc *scored) bpd(d int) []float64 {
 	return out
 }
 
-func score(ctx context.Context, f *Flow, set *data.Images, l Logit, bs []int) (*scored, error) {
+func score(ctx context.Context, f Model, set *data.Images, l Logit, bs []int) (*scored, error) {
 	x, ld := prepare(set, data.Range(0, set.N), l, nil)
 	sc := &scored{name: set.Name, logdet: ld, feats: map[int][]float64{}}
 	for _, b := range bs {
@@ -275,7 +283,12 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 	idSet := te.Subset(s.Data.In+"/id", data.Range(half, half+s.Data.Test))
 	tr = tr.Head(s.Data.Train)
 
-	f, err := NewFlow(s.Model.Couplings, tr.H, tr.W, s.Model.Hidden, env.Rand("init"))
+	var f Model
+	if s.Model.Kind == "vae" {
+		f, err = NewVAE(tr.Dim(), s.Model.Hidden, s.Model.Latent, env.Rand("init"))
+	} else {
+		f, err = NewFlow(s.Model.Couplings, tr.H, tr.W, s.Model.Hidden, env.Rand("init"))
+	}
 	if err != nil {
 		return err
 	}
@@ -330,7 +343,7 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 	if err != nil {
 		return err
 	}
-	d := f.D
+	d := tr.Dim()
 	idBPD := mean(id.bpd(d))
 	env.Summary(s.Data.In+"/bpd", idBPD)
 	env.Logf("%s ID test: %.3f bits/dim", s.Data.In, idBPD)
@@ -417,7 +430,7 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 				for _, m := range ms {
 					names, is, os = append(names, m.name), append(is, m.id), append(os, m.ood)
 				}
-				if err := plotAll(env, s.Data.In, id, o, d, b, nt, names, is, os); err != nil {
+				if err := plotAll(env, s.Data.In, id, o, f.TensorNames(), d, b, nt, names, is, os); err != nil {
 					return err
 				}
 			}

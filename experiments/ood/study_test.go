@@ -191,6 +191,10 @@ func TestFlowCacheRoundTrip(t *testing.T) {
 	if flowKey(s, 1, "1") != k1 {
 		t.Error("evaluation settings changed the flow key")
 	}
+	s.Model.Kind = "vae"
+	if flowKey(s, 1, "1") == k1 {
+		t.Error("the model kind did not change the flow key")
+	}
 	s.Model.Alpha = 0.05
 	if flowKey(s, 1, "1") == k1 || flowKey(s, 2, "1") == flowKey(s, 1, "1") {
 		t.Error("alpha or seed did not change the flow key")

@@ -72,9 +72,9 @@ type TrainConfig struct {
 	Report func(step int, bpd float64) error
 }
 
-// Train fits f to set by maximum likelihood with Adam on shuffled
+// Train fits f to set by maximum likelihood (or the ELBO) with Adam on shuffled
 // minibatches, with fresh dequantisation noise every step.
-func Train(ctx context.Context, f *Flow, set *data.Images, cfg TrainConfig) error {
+func Train(ctx context.Context, f Model, set *data.Images, cfg TrainConfig) error {
 	if cfg.Steps < 0 || cfg.Batch < 1 || !(cfg.LR > 0) {
 		return fmt.Errorf("ood: train: want steps >= 0, batch >= 1, lr > 0; got %d, %d, %g", cfg.Steps, cfg.Batch, cfg.LR)
 	}
@@ -87,7 +87,7 @@ func Train(ctx context.Context, f *Flow, set *data.Images, cfg TrainConfig) erro
 		}
 		idx := bt.Next()
 		x, ld := prepare(set, idx, cfg.Logit, rng)
-		nll, g := f.Grad(x, len(idx))
+		nll, g := f.trainGrad(x, len(idx), rng)
 		if cfg.Clip > 0 {
 			clip(g, cfg.Clip)
 		}
@@ -97,10 +97,41 @@ func Train(ctx context.Context, f *Flow, set *data.Images, cfg TrainConfig) erro
 			for _, v := range ld {
 				mld += v / float64(len(ld))
 			}
-			if err := cfg.Report(s, BitsPerDim(nll, mld, f.D)); err != nil {
+			if err := cfg.Report(s, BitsPerDim(nll, mld, set.Dim())); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
 }
+
+// Model is a generative model the study can train and take features of:
+// the flow and the VAE.
+type Model interface {
+	Params() [][]float64
+	TensorNames() []string
+	NumTensors() int
+	NumParams() int
+	// Features: see Flow.Features.
+	Features(ctx context.Context, x []float64, n, b int) (feats, nll []float64, err error)
+	// trainGrad is the mean training loss of n rows and its gradient;
+	// rng supplies any noise the loss draws.
+	trainGrad(x []float64, n int, rng *rand.Rand) (float64, [][]float64)
+}
+
+func (f *Flow) trainGrad(x []float64, n int, _ *rand.Rand) (float64, [][]float64) {
+	return f.Grad(x, n)
+}
+
+func (v *VAE) trainGrad(x []float64, n int, rng *rand.Rand) (float64, [][]float64) {
+	eps := make([]float64, n*v.Z)
+	for i := range eps {
+		eps[i] = rng.NormFloat64()
+	}
+	return v.gradEps(x, n, eps)
+}
+
+var (
+	_ Model = (*Flow)(nil)
+	_ Model = (*VAE)(nil)
+)
