@@ -1,0 +1,10 @@
+// Package optim holds the parameter update rules of ablate: SGD with momentum,
+// Adam and AdamW, global-norm gradient clipping, and learning-rate schedules.
+//
+// The rules work on parallel lists of value and gradient slices
+// (StepSlices); slot i of the lists is the same parameter on every call, and
+// each optimizer keeps its per-slot state (velocity, moments) itself, created
+// on the first step. Gradients are never modified except by ClipGlobalNorm,
+// whose purpose is to scale them. Arithmetic is done in float64 and stored
+// back in the slice's element type.
+package optim

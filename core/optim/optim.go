@@ -1,0 +1,152 @@
+package optim
+
+import (
+	"fmt"
+	"math"
+)
+
+// Float is the element type of parameters and gradients.
+type Float interface{ ~float32 | ~float64 }
+
+// Optimizer updates parameter values in place from their gradients.
+type Optimizer[T Float] interface {
+	// StepSlices applies one update; values[i] and grads[i] must have the
+	// same length, and slot i must name the same parameter on every call.
+	StepSlices(values, grads [][]T)
+}
+
+func checkSlots[T Float](name string, values, grads [][]T, nstate int) {
+	if len(values) != len(grads) {
+		panic(fmt.Sprintf("optim: %s: %d value slices but %d gradient slices", name, len(values), len(grads)))
+	}
+	for i := range values {
+		if len(values[i]) != len(grads[i]) {
+			panic(fmt.Sprintf("optim: %s: slot %d: value length %d, gradient length %d", name, i, len(values[i]), len(grads[i])))
+		}
+	}
+	if nstate != 0 && nstate != len(values) {
+		panic(fmt.Sprintf("optim: %s: state for %d slots, called with %d", name, nstate, len(values)))
+	}
+}
+
+// SGD is stochastic gradient descent with optional heavy-ball momentum:
+// v <- Momentum*v + g; w <- w - LR*v. With Momentum 0 it is w <- w - LR*g.
+type SGD[T Float] struct {
+	LR, Momentum float64
+	vel          [][]float64
+}
+
+// StepSlices implements Optimizer.
+func (o *SGD[T]) StepSlices(values, grads [][]T) {
+	checkSlots("sgd", values, grads, len(o.vel))
+	if o.vel == nil && o.Momentum != 0 {
+		o.vel = make([][]float64, len(values))
+		for i := range values {
+			o.vel[i] = make([]float64, len(values[i]))
+		}
+	}
+	for i, w := range values {
+		g := grads[i]
+		if o.Momentum == 0 {
+			for j := range w {
+				w[j] = T(float64(w[j]) - o.LR*float64(g[j]))
+			}
+			continue
+		}
+		v := o.vel[i]
+		for j := range w {
+			v[j] = o.Momentum*v[j] + float64(g[j])
+			w[j] = T(float64(w[j]) - o.LR*v[j])
+		}
+	}
+}
+
+// Adam is Kingma & Ba's optimizer with bias correction. Zero Beta1, Beta2
+// and Eps take the defaults 0.9, 0.999 and 1e-8. WeightDecay > 0 makes it
+// AdamW (decoupled decay: w <- w - LR*WeightDecay*w before the Adam step).
+type Adam[T Float] struct {
+	LR, Beta1, Beta2, Eps, WeightDecay float64
+	t                                  int
+	m, v                               [][]float64
+}
+
+// AdamW is Adam with decoupled weight decay (Loshchilov & Hutter).
+type AdamW[T Float] = Adam[T]
+
+func (o *Adam[T]) params() (b1, b2, eps float64) {
+	b1, b2, eps = o.Beta1, o.Beta2, o.Eps
+	if b1 == 0 {
+		b1 = 0.9
+	}
+	if b2 == 0 {
+		b2 = 0.999
+	}
+	if eps == 0 {
+		eps = 1e-8
+	}
+	return
+}
+
+// Steps reports how many updates have been applied.
+func (o *Adam[T]) Steps() int { return o.t }
+
+// StepSlices implements Optimizer.
+func (o *Adam[T]) StepSlices(values, grads [][]T) {
+	checkSlots("adam", values, grads, len(o.m))
+	if o.m == nil {
+		o.m = make([][]float64, len(values))
+		o.v = make([][]float64, len(values))
+		for i := range values {
+			o.m[i] = make([]float64, len(values[i]))
+			o.v[i] = make([]float64, len(values[i]))
+		}
+	}
+	b1, b2, eps := o.params()
+	o.t++
+	c1 := 1 - math.Pow(b1, float64(o.t))
+	c2 := 1 - math.Pow(b2, float64(o.t))
+	step := o.LR / c1
+	for i, w := range values {
+		g, m, v := grads[i], o.m[i], o.v[i]
+		for j := range w {
+			gj := float64(g[j])
+			m[j] = b1*m[j] + (1-b1)*gj
+			v[j] = b2*v[j] + (1-b2)*gj*gj
+			wj := float64(w[j])
+			if o.WeightDecay != 0 {
+				wj -= o.LR * o.WeightDecay * wj
+			}
+			w[j] = T(wj - step*m[j]/(math.Sqrt(v[j]/c2)+eps))
+		}
+	}
+}
+
+// ClipGlobalNorm scales every gradient by maxNorm/norm when the L2 norm of
+// all gradients together exceeds maxNorm, and returns the norm before
+// clipping. maxNorm must be positive.
+func ClipGlobalNorm[T Float](grads [][]T, maxNorm float64) (norm float64) {
+	if !(maxNorm > 0) {
+		panic(fmt.Sprintf("optim: clip: maxNorm must be positive, got %v", maxNorm))
+	}
+	var s float64
+	for _, g := range grads {
+		for _, x := range g {
+			s += float64(x) * float64(x)
+		}
+	}
+	norm = math.Sqrt(s)
+	if norm > maxNorm {
+		f := maxNorm / norm
+		for _, g := range grads {
+			for j := range g {
+				g[j] = T(float64(g[j]) * f)
+			}
+		}
+	}
+	return norm
+}
+
+var (
+	_ Optimizer[float32] = (*SGD[float32])(nil)
+	_ Optimizer[float64] = (*Adam[float64])(nil)
+)
