@@ -144,6 +144,7 @@ func TestSafetensorsRejects(t *testing.T) {
 		{"dtype", header(`{"a":{"dtype":"I8","shape":[1],"data_offsets":[0,1]}}`, 1), "unsupported dtype"},
 		{"out of range", header(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, 4), "out of range"},
 		{"shape size", header(`{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, 8), "needs 12 bytes"},
+		{"huge shape", header(`{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,0]}}`, 0), "larger than"},
 		{"overlap", header(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}`, 12), "overlap"},
 	}
 	for _, c := range cases {

@@ -142,6 +142,9 @@ func Load[T Float](b []byte) (*Set[T], map[string]string, error) {
 			if s < 0 {
 				return nil, nil, fmt.Errorf("%w: tensor %q: negative dimension in shape %v", ErrSafetensors, name, e.Shape)
 			}
+			if s > 0 && n > int64(len(data))/int64(s) {
+				return nil, nil, fmt.Errorf("%w: tensor %q: shape %v larger than the %d data bytes", ErrSafetensors, name, e.Shape, len(data))
+			}
 			n *= int64(s)
 		}
 		lo, hi := e.DataOffsets[0], e.DataOffsets[1]
