@@ -1,25 +1,21 @@
-// Package autodiff is a tape-based reverse-mode automatic differentiation
-// engine over tensor.Dense[T] for T float32 or float64.
+// Package autodiff is ablate's tape-based reverse-mode automatic
+// differentiation over core/tensor arrays, for float32 (training) and float64
+// (gradient checks, statistics).
 //
-// Parameters persist across steps and carry names:
+// Build a model from parameters (NewParam: persistent leaves whose Grad
+// accumulates), record a forward pass on a Tape (ops are Tape methods that
+// return *Var), call Backward on a scalar loss, read each parameter's Grad,
+// step an optimizer, then ZeroGrads and Reset the tape for the next step.
+// Reset returns every buffer the ops used to the tape's pool, so a steady
+// training loop allocates almost nothing per step; values of non-parameter
+// Vars are invalid after Reset.
 //
-//	w := autodiff.NewParam("fc.w", tensor.New[float32](784, 256))
+// Broadcasting in binary ops: equal shapes, or one operand a scalar [1], a
+// row vector [m] (or [1,m]) or a column [n,1] of the other, seen as 2-D
+// (Rows x Cols). Reductions over an axis keep that axis with size 1.
 //
-// Each step records operations on a Tape, then runs Backward on a scalar
-// loss; gradients accumulate into each parameter's Grad. Reset reuses the
-// tape's buffers for the next step:
-//
-//	tp := autodiff.NewTape[float32]()
-//	for step := 0; step < n; step++ {
-//		tp.Reset()
-//		autodiff.ZeroGrads(params)
-//		x := tp.Const(batch)
-//		h := tp.ReLU(tp.Linear(x, w1, b1))
-//		loss := tp.CrossEntropy(tp.Linear(h, w2, b2), labels)
-//		tp.Backward(loss)
-//		// read w1.Grad.Data, update w1.Value.Data (see core/optim)
-//	}
-//
-// NoGrad(true) turns recording off for evaluation. CheckGrad compares
-// Backward with central finite differences in float64.
+// Invariants: ops never modify their inputs' values; shape mismatches are
+// programmer errors and panic with the shapes in the message. NoGrad(true)
+// turns recording off for evaluation. CheckGrad validates gradients against
+// central finite differences. A Tape is not safe for concurrent use.
 package autodiff
