@@ -233,6 +233,9 @@ func (tp *Tape[T]) Linear(x, w, b *Var[T]) *Var[T] {
 	}
 	tensor.Gemm(false, false, 1, x.Value, w.Value, 1, out)
 	v := tp.record(out, nil, x, w, b)
+	if tp.pe != nil && v.grad {
+		tp.pe.ops = append(tp.pe.ops, linearRec[T]{x, w, b, v})
+	}
 	v.back = func() {
 		if x.grad {
 			tensor.Gemm(false, true, 1, v.Grad, w.Value, 1, x.Grad)

@@ -56,6 +56,7 @@ type Tape[T Float] struct {
 	pool   map[int][]*tensor.Dense[T]
 	used   []*tensor.Dense[T]
 	noGrad bool
+	pe     *perExample[T]
 }
 
 // NewTape returns an empty tape.
