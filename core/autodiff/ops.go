@@ -240,6 +240,9 @@ func (tp *Tape[T]) Linear(x, w, b *Var[T]) *Var[T] {
 		if x.grad {
 			tensor.Gemm(false, true, 1, v.Grad, w.Value, 1, x.Grad)
 		}
+		if tp.pe != nil && tp.pe.normsOnly {
+			return
+		}
 		if w.grad {
 			tensor.Gemm(true, false, 1, x.Value, v.Grad, 1, w.Grad)
 		}

@@ -8,8 +8,9 @@ import (
 type linearRec[T Float] struct{ x, w, b, out *Var[T] }
 
 type perExample[T Float] struct {
-	n, group int
-	ops      []linearRec[T]
+	n, group  int
+	normsOnly bool
+	ops       []linearRec[T]
 }
 
 // PerExample turns on (or off) recording of Linear ops for per-example
@@ -26,6 +27,18 @@ func (tp *Tape[T]) PerExample(on bool, n, group int) {
 		panic(fmt.Sprintf("autodiff: PerExample: n=%d, group=%d must be positive", n, group))
 	}
 	tp.pe = &perExample[T]{n: n, group: group}
+}
+
+// NormsOnly, when on together with PerExample, makes Backward skip the
+// weight and bias gradients of Linear ops (their Grad is left untouched):
+// SqNorms needs only the activations and output gradients, which saves one
+// GEMM per layer when the batch gradient itself is not wanted. Call it after
+// PerExample.
+func (tp *Tape[T]) NormsOnly(on bool) {
+	if tp.pe == nil {
+		panic("autodiff: NormsOnly: PerExample is not on")
+	}
+	tp.pe.normsOnly = on
 }
 
 // SqNorms returns, after Backward on a SUM of per-example losses, the

@@ -44,6 +44,11 @@ func TestSqNormsMatchLoop(t *testing.T) {
 			tp.PerExample(true, n, group)
 			tp.Backward(perExampleModel(tp, x, targets, w1, b1, w, w2, b2))
 			fast := tp.SqNorms(params)
+			tp2 := NewTape[float64]()
+			tp2.PerExample(true, n, group)
+			tp2.NormsOnly(true)
+			tp2.Backward(perExampleModel(tp2, x, targets, w1, b1, w, w2, b2))
+			only := tp2.SqNorms(params)
 			naive := SqNormsNaive(params, n, group, func(tp *Tape[float64], ex []int) *Var[float64] {
 				sub := tensor.New[float64](len(ex)*s, in)
 				var tg []int
@@ -55,6 +60,9 @@ func TestSqNormsMatchLoop(t *testing.T) {
 			})
 			for pi := range params {
 				for g := range naive[pi] {
+					if only[pi][g] != fast[pi][g] {
+						t.Fatalf("NormsOnly changed %s group %d: %v vs %v", params[pi].Name, g, only[pi][g], fast[pi][g])
+					}
 					a, b := fast[pi][g], naive[pi][g]
 					// 1e-9 relative: both are sums of a few hundred float64 products.
 					if math.Abs(a-b) > 1e-9*math.Max(1, math.Abs(b)) || b == 0 {
@@ -115,6 +123,7 @@ func BenchmarkGradNormsPerExample(b *testing.B) {
 		tp.Reset()
 		ZeroGrads(params)
 		tp.PerExample(true, 128, 1)
+		tp.NormsOnly(true)
 		tp.Backward(m.loss(tp, m.x, m.y))
 		tp.SqNorms(params)
 	}
