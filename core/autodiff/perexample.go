@@ -16,7 +16,8 @@ type perExample[T Float] struct {
 // PerExample turns on (or off) recording of Linear ops for per-example
 // gradient norms; call it before the forward pass. n is the number of
 // examples, group the number of consecutive examples whose summed gradient
-// is measured (1 = per example). A Linear input has n rows (one per example)
+// is measured (1 = per example). The setting survives Reset; the recorded
+// ops do not, so each step measures its own forward pass. A Linear input has n rows (one per example)
 // or n*s rows (s contiguous rows per example).
 func (tp *Tape[T]) PerExample(on bool, n, group int) {
 	if !on {

@@ -79,6 +79,10 @@ func (tp *Tape[T]) Reset() {
 	tp.used = tp.used[:0]
 	clear(tp.nodes)
 	tp.nodes = tp.nodes[:0]
+	if tp.pe != nil {
+		clear(tp.pe.ops)
+		tp.pe.ops = tp.pe.ops[:0]
+	}
 }
 
 // alloc returns a zeroed buffer of the given shape, from the pool when possible.
