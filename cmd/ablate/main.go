@@ -36,6 +36,12 @@ func commands() map[string]command {
 		"report":  {"write a self-contained HTML report of the results root", runReport},
 		"plugin":  {"plugin tools: new KIND NAME, build DIR, test FILE.wasm, inspect FILE.wasm", runPlugin},
 		"emit":    {"write a Slurm job array or Kubernetes Indexed Job running a sweep's shards", runEmit},
+		"key":     {"signing keys: key gen [--name NAME] [--trust]", runKey},
+		"publish": {"publish a plugin (conformance, then signed): publish FILE.wasm [--to REG] --key KEY", runPublish},
+		"pull":    {"pull a plugin into the local cache: pull NAME@RANGE", runPull},
+		"search":  {"search a registry: search [TEXT] [--kind KIND]", runSearch},
+		"verify":  {"check a published plugin's digests and signature: verify NAME@VERSION", runVerify},
+		"yank":    {"mark a version yanked (kept, skipped by ranges): yank NAME@VERSION --reason TEXT", runYank},
 	}
 }
 
