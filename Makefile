@@ -26,7 +26,7 @@ test-short:
 	$(GO) test -short ./...
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./plugins/...
+	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./plugins/... ./registry/... ./experiments/...
 
 lint:
 	$(GO) vet ./...
@@ -44,7 +44,7 @@ plugins:
 	@mkdir -p $(PLUGINDIR)
 	@set -e; for d in $$(find plugins -name main.go -exec dirname {} \; | sort); do \
 		kind=$$(basename $$(dirname $$d)); name=$$(basename $$d); \
-		GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o $(PLUGINDIR)/$$kind-$$name.wasm ./$$d; \
+		GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -buildmode=c-shared -o $(PLUGINDIR)/$$kind-$$name.wasm ./$$d; \
 	done
 	@if [ -f plugins/Makefile.c ]; then $(MAKE) -s -f plugins/Makefile.c OUT=$(PLUGINDIR); fi
 
@@ -67,7 +67,9 @@ FUZZ_TARGETS := \
 	FuzzUnpackState:./core/train \
 	FuzzParseManifest:./sdk/abi \
 	FuzzResolveParams:./core/plugin \
-	FuzzLoad:./plugins/internal/estim
+	FuzzLoad:./plugins/internal/estim \
+	FuzzLoad:./core/nn \
+	FuzzName:./registry
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
