@@ -57,7 +57,7 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		dataset-fashion-mnist fortunes clang lld wasi-libc libclang-rt-14-dev-wasm32 \
-		libopenblas-dev docker-registry
+		libopenblas-dev docker-registry curl
 
 # Each fuzz target for FUZZTIME (CI runs them briefly through `make fuzz-short`).
 FUZZTIME ?= 30s
