@@ -11,12 +11,16 @@ STATICCHECK_VERSION := v0.6.1
 # The test suite's budget: about 15 minutes on 2 cores.
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all build test test-short bench lint format check plugins demo deps fuzz fuzz-short clean
+.PHONY: all build build-openblas bench-openblas test test-short bench lint format check plugins demo deps fuzz fuzz-short clean
 
 all: build
 
 build:
 	$(GO) build -o $(ABLATE) ./cmd/ablate
+
+# The same binary with OpenBLAS for matrix products (Debian libopenblas-dev).
+build-openblas:
+	CGO_LDFLAGS=-lopenblas $(GO) build -tags openblas -o $(ABLATE) ./cmd/ablate
 
 test:
 	$(GO) vet ./...
@@ -27,6 +31,11 @@ test-short:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./plugins/... ./registry/... ./experiments/...
+
+# The core benchmarks with gonum's pure-Go BLAS and with OpenBLAS, one after the other.
+bench-openblas:
+	$(GO) test -run '^$$' -bench 'MLPStep|GradNorms' -benchmem ./core/...
+	CGO_LDFLAGS=-lopenblas $(GO) test -tags openblas -run '^$$' -bench 'MLPStep|GradNorms' -benchmem ./core/...
 
 lint:
 	$(GO) vet ./...
