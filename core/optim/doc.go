@@ -7,4 +7,7 @@
 // on the first step. Gradients are never modified except by ClipGlobalNorm,
 // whose purpose is to scale them. Arithmetic is done in float64 and stored
 // back in the slice's element type.
+//
+// Step and ClipGradNorm do the same on autodiff parameters (Value and Grad of
+// each *autodiff.Var, slot i being params[i]).
 package optim
