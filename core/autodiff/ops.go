@@ -162,12 +162,22 @@ func (tp *Tape[T]) Sigmoid(a *Var[T]) *Var[T] {
 
 // ReLU returns max(a, 0) (gradient 0 at 0).
 func (tp *Tape[T]) ReLU(a *Var[T]) *Var[T] {
-	return tp.unary(a, func(x T) T { return max(x, 0) }, func(x, y T) T {
-		if x > 0 {
-			return 1
+	out := tp.alloc(a.Value.Shape...)
+	av := a.Value.Data
+	od := out.Data[:len(av)]
+	for i, x := range av {
+		od[i] = max(x, 0)
+	}
+	v := tp.record(out, nil, a)
+	v.back = func() {
+		ga := a.Grad.Data[:len(av)]
+		for i, g := range v.Grad.Data[:len(av)] {
+			if av[i] > 0 {
+				ga[i] += g
+			}
 		}
-		return 0
-	})
+	}
+	return v
 }
 
 func softplus(x float64) float64 {

@@ -57,9 +57,13 @@ func (tp *Tape[T]) SqNorms(params []*Var[T]) [][]float64 {
 	}
 	ng := (pe.n + pe.group - 1) / pe.group
 	res := make([][]float64, len(params))
+	var acc []float64 // bias sums, reused across groups and parameters
+	type pair struct{ x, d []T }
+	var rs []pair // a group's (input row, output-gradient row) pairs, reused
+	var uses []linearRec[T]
 	for pi, p := range params {
 		res[pi] = make([]float64, ng)
-		var uses []linearRec[T]
+		uses = uses[:0]
 		isBias := false
 		for _, op := range pe.ops {
 			if op.w == p {
@@ -72,10 +76,16 @@ func (tp *Tape[T]) SqNorms(params []*Var[T]) [][]float64 {
 		if len(uses) == 0 {
 			panic(fmt.Sprintf("autodiff: SqNorms: parameter %q was not used by a Linear op; use the per-example loop (SqNormsNaive)", p.Name))
 		}
+		if isBias {
+			if cap(acc) < p.Value.Len() {
+				acc = make([]float64, p.Value.Len())
+			}
+			acc = acc[:p.Value.Len()]
+		}
 		for g := 0; g < ng; g++ {
 			e0, e1 := g*pe.group, min((g+1)*pe.group, pe.n)
 			if isBias {
-				acc := make([]float64, p.Value.Len())
+				clear(acc)
 				for _, op := range uses {
 					rows, cols := op.out.Grad.Rows(), op.out.Grad.Cols()
 					s := pe.rowsPer(op, rows)
@@ -93,8 +103,7 @@ func (tp *Tape[T]) SqNorms(params []*Var[T]) [][]float64 {
 				continue
 			}
 			// Collect the group's (x, d) row pairs across all uses.
-			type pair struct{ x, d []T }
-			var rs []pair
+			rs = rs[:0]
 			for _, op := range uses {
 				in, out := op.x.Value.Cols(), op.out.Grad.Cols()
 				s := pe.rowsPer(op, op.x.Value.Rows())
@@ -122,12 +131,22 @@ func (pe *perExample[T]) rowsPer(op linearRec[T], rows int) int {
 	return rows / pe.n
 }
 
+// dot accumulates in float64, four partial sums for instruction-level
+// parallelism.
 func dot[T Float](a, b []T) float64 {
-	var s float64
-	for i := range a {
-		s += float64(a[i]) * float64(b[i])
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += float64(a[i]) * float64(b[i])
+		s1 += float64(a[i+1]) * float64(b[i+1])
+		s2 += float64(a[i+2]) * float64(b[i+2])
+		s3 += float64(a[i+3]) * float64(b[i+3])
 	}
-	return s
+	for ; i < len(a); i++ {
+		s0 += float64(a[i]) * float64(b[i])
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // SqNormsNaive is the per-example loop: for each group of `group`
