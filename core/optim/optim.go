@@ -106,17 +106,23 @@ func (o *Adam[T]) StepSlices(values, grads [][]T) {
 	c1 := 1 - math.Pow(b1, float64(o.t))
 	c2 := 1 - math.Pow(b2, float64(o.t))
 	step := o.LR / c1
+	// sqrt(v/c2) = sqrt(v)/sqrt(c2): one square root and one division per
+	// element.
+	is2 := 1 / math.Sqrt(c2)
+	decay := 1 - o.LR*o.WeightDecay
 	for i, w := range values {
 		g, m, v := grads[i], o.m[i], o.v[i]
+		g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 		for j := range w {
 			gj := float64(g[j])
-			m[j] = b1*m[j] + (1-b1)*gj
-			v[j] = b2*v[j] + (1-b2)*gj*gj
+			mj := b1*m[j] + (1-b1)*gj
+			vj := b2*v[j] + (1-b2)*gj*gj
+			m[j], v[j] = mj, vj
 			wj := float64(w[j])
 			if o.WeightDecay != 0 {
-				wj -= o.LR * o.WeightDecay * wj
+				wj *= decay
 			}
-			w[j] = T(wj - step*m[j]/(math.Sqrt(v[j]/c2)+eps))
+			w[j] = T(wj - step*mj/(math.Sqrt(vj)*is2+eps))
 		}
 	}
 }
