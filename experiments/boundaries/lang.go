@@ -7,7 +7,7 @@ import (
 
 // Language is a seeded synthetic language with known word boundaries: a
 // stream of words separated by single spaces, in which word i is, with
-// probability Follow, a fixed function of word i-Lag, and otherwise uniform.
+// probability Follow, a fixed permutation of word i-Lag, and otherwise uniform.
 type Language struct {
 	Name   string
 	Words  [][]byte // the vocabulary
@@ -82,10 +82,9 @@ func NewLanguage(name string, seed uint64, lag int, follow float64) (*Language, 
 	default:
 		return nil, fmt.Errorf("boundaries: unknown language %q (want skip or prefix)", name)
 	}
-	l.Next = make([]int, len(l.Words))
-	for i := range l.Next {
-		l.Next[i] = rng.IntN(len(l.Words))
-	}
+	// A permutation, so that following the rule keeps every word in use
+	// (iterating a random function would end in a few short cycles).
+	l.Next = rng.Perm(len(l.Words))
 	return l, nil
 }
 

@@ -186,7 +186,7 @@ func (Study) Settings() any {
 	s.Data.Corpus, s.Data.Seed, s.Data.Lag, s.Data.Follow = "skip", 1, 4, 0.9
 	s.Data.TrainBytes, s.Data.ValidWindows = 2000000, 64
 	s.Model.Dim, s.Model.Heads, s.Model.Down, s.Model.Mid, s.Model.Up = 32, 2, 1, 2, 1
-	s.Model.Window, s.Model.UpWindow, s.Model.Taps, s.Model.Scale = 16, 0, 8, 1.0/16
+	s.Model.Window, s.Model.UpWindow, s.Model.Taps, s.Model.Scale = 16, 0, 8, 1
 	b := &s.Boundaries
 	b.Method, b.Rate, b.Reward = Reinforce, 0.2, "early-exit"
 	b.GateWeight, b.RateWeight, b.EarlyWeight, b.Tau, b.PriorWeight = 0.01, 0.01, 0.1, 0.5, 1
