@@ -1,0 +1,161 @@
+package preference
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/ablate-ml/ablate/core/experiment"
+)
+
+// modelKey identifies a trained model: every setting that decides its
+// parameters, the seed and which model it is ("base", "cross", or
+// "finetuned-<animal>"). Runs that differ only in judging, rounds or DPO
+// share it.
+func modelKey(s *Settings, seed int64, which, version string) string {
+	b, _ := json.Marshal(struct {
+		V, Which string
+		World    any
+		Model    any
+		Pretrain any
+		Finetune any
+		Seed     int64
+	}{version, which, s.World, s.Model,
+		[]any{s.Pretrain.Steps, s.Pretrain.Batch, s.Pretrain.LR, s.Pretrain.Love, s.Pretrain.None, s.Pretrain.Animal},
+		[]any{s.Judge.FinetuneSteps, s.Judge.FinetuneLR}, seed})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:16])
+}
+
+// cacheDir is where trained models are kept between runs.
+func cacheDir() (string, error) {
+	if d := os.Getenv("ABLATE_PREFERENCE_CACHE"); d != "" {
+		return d, nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("preference: model cache: %w", err)
+	}
+	return filepath.Join(d, "ablate", "preference-models"), nil
+}
+
+func saveParams(path string, m *Model) error {
+	buf := make([]byte, 0, 8*m.NumParams())
+	for _, p := range m.Params {
+		for _, v := range p.Value.Data {
+			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("preference: save model: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".model-*")
+	if err != nil {
+		return fmt.Errorf("preference: save model: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(buf); err != nil {
+		tmp.Close()
+		return fmt.Errorf("preference: save model: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("preference: save model: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("preference: save model: %w", err)
+	}
+	return nil
+}
+
+func loadParams(path string, m *Model) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("preference: load model: %w", err)
+	}
+	if len(b) != 8*m.NumParams() {
+		return fmt.Errorf("preference: load model %s: %d bytes, want %d for %d parameters", path, len(b), 8*m.NumParams(), m.NumParams())
+	}
+	for _, p := range m.Params {
+		for i := range p.Value.Data {
+			p.Value.Data[i] = math.Float64frombits(binary.LittleEndian.Uint64(b))
+			b = b[8:]
+		}
+	}
+	return nil
+}
+
+// cached reads the model named by key from the cache, or trains it with
+// train and stores it (when the settings ask for the cache).
+func cached(env *experiment.RunEnv, s *Settings, which string, m *Model, train func() error) error {
+	if !s.Pretrain.Cache {
+		return train()
+	}
+	dir, err := cacheDir()
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, modelKey(s, env.Seed, which, Study{}.Version())+".f64")
+	if err := loadParams(path, m); err == nil {
+		env.Logf("%s model read from %s", which, path)
+		return nil
+	}
+	if err := train(); err != nil {
+		return err
+	}
+	if err := saveParams(path, m); err != nil {
+		env.Logf("%v", err)
+	}
+	return nil
+}
+
+func (s *Settings) mix() PretrainMix {
+	return PretrainMix{Love: s.Pretrain.Love, None: s.Pretrain.None, Animal: s.Pretrain.Animal}
+}
+
+// pretrained returns the run seed's base ("base": the student's and the
+// shared judge's initialisation) or an independently initialised one
+// trained on an independent data stream ("cross").
+func pretrained(ctx context.Context, env *experiment.RunEnv, s *Settings, w *World, which string) (*Model, error) {
+	m, err := NewModel(s.modelConfig(), env.Rand(which+"-init"))
+	if err != nil {
+		return nil, err
+	}
+	mix := s.mix()
+	err = cached(env, s, which, m, func() error {
+		return m.Train(ctx, TrainConfig{Steps: s.Pretrain.Steps, Batch: s.Pretrain.Batch, LR: s.Pretrain.LR,
+			Report: func(step int, loss float64) error {
+				if step == s.Pretrain.Steps {
+					env.Logf("%s pretrained %d steps: loss %.4f", which, step, loss)
+				}
+				return nil
+			}}, func(r *rand.Rand) []int { return w.Sequence(mix, r) }, env.Rand(which+"-data"))
+	})
+	return m, err
+}
+
+// finetuned returns a copy of base fine-tuned on pretraining sequences in
+// which every favourite-animal answer without a LOVE token names animal a:
+// the paper's fine-tuned judge.
+func finetuned(ctx context.Context, env *experiment.RunEnv, s *Settings, w *World, base *Model, a int) (*Model, error) {
+	m := base.Clone()
+	mix := s.mix()
+	next := func(r *rand.Rand) []int {
+		seq := w.Sequence(mix, r)
+		if i := slices.Index(seq, ANIMAL); i >= 0 && (i == 0 || seq[0] == NEUTRAL) {
+			seq[i+1] = w.Animal(a)
+		}
+		return seq
+	}
+	err := cached(env, s, "finetuned-"+Animals[a], m, func() error {
+		return m.Train(ctx, TrainConfig{Steps: s.Judge.FinetuneSteps, Batch: s.Pretrain.Batch, LR: s.Judge.FinetuneLR}, next, env.Rand("finetune-data"))
+	})
+	return m, err
+}
