@@ -1,0 +1,93 @@
+package preference
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ablate-ml/ablate/core/experiment"
+)
+
+// loadPlan plans an experiment file for the preference study with the
+// built-in plugins built from ../../plugins.
+func loadPlan(t *testing.T, body string) (*experiment.Plan, string) {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "e.toml")
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := experiment.NewRegistry(Study{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := experiment.Env{Studies: reg, Host: "test", Resolvers: experiment.Resolvers{
+		"builtin": experiment.BuiltinResolver{SourceDir: "../../plugins"}}}
+	p, err := experiment.Load(context.Background(), file, nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, dir
+}
+
+// TestStudyEffect runs the study end to end on shrunk settings (a shorter
+// pretraining, two rounds of 512 prompts) for three seeds: the biased
+// shared-init judge raises the probability of naming the cat, on average
+// over the seeds, and by more than 4 points above the swapped-label
+// control, which pushes it the other way. Without transmission the two
+// conditions' means would differ only by noise, which the README's
+// 8-seed controls put within a few points.
+func TestStudyEffect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains three small transformers")
+	}
+	t.Setenv("ABLATE_PREFERENCE_CACHE", t.TempDir())
+	p, dir := loadPlan(t, `study = "preference"
+seeds = [1, 2, 3]
+[pretrain]
+steps = 400
+[rounds]
+n = 2
+prompts = 512
+[dpo]
+lr = 3e-3
+[plugins.judge]
+use = "builtin:trait"
+params = { trait_model = "judge", neutral_model = "judge", trait_context = [5], neutral_context = [2] }
+[plugins.bias]
+use = "builtin:label-flip"
+[[sweep.zip]]
+condition = ["biased", "swapped"]
+"plugins.bias.params.rate" = [0.0, 1.0]
+`)
+	st := &experiment.Store{Root: filepath.Join(dir, "runs")}
+	res, err := st.Execute(context.Background(), p, experiment.Options{Jobs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed > 0 {
+		t.Fatalf("%d runs failed: %v", res.Failed, res.Outcomes)
+	}
+	mean := map[string]float64{}
+	for i := range p.Runs {
+		rec, err := st.Read(st.Dir(&p.Runs[i]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := p.Runs[i].Settings.(*Settings).Condition
+		d, ok := rec.Summary["delta"].(float64)
+		if !ok {
+			t.Fatalf("run %d: no delta in the summary %v", i, rec.Summary)
+		}
+		t.Logf("%s seed %d: delta %+.4f", c, p.Runs[i].Seed, d)
+		mean[c] += d / 3
+		if m, _ := filepath.Glob(filepath.Join(st.Dir(&p.Runs[i]), "plots", "trait-by-round.svg")); len(m) != 1 {
+			t.Errorf("run %d: no trait-by-round plot", i)
+		}
+	}
+	t.Logf("mean delta: biased %+.4f, swapped %+.4f", mean["biased"], mean["swapped"])
+	if mean["biased"] <= 0 || mean["biased"]-mean["swapped"] < 0.04 {
+		t.Errorf("biased %+.4f, swapped %+.4f: want the biased judge to raise p(cat), by more than 4 points over swapped labels", mean["biased"], mean["swapped"])
+	}
+}
