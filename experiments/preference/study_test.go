@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ablate-ml/ablate/core/experiment"
@@ -89,5 +90,47 @@ condition = ["biased", "swapped"]
 	t.Logf("mean delta: biased %+.4f, swapped %+.4f", mean["biased"], mean["swapped"])
 	if mean["biased"] <= 0 || mean["biased"]-mean["swapped"] < 0.04 {
 		t.Errorf("biased %+.4f, swapped %+.4f: want the biased judge to raise p(cat), by more than 4 points over swapped labels", mean["biased"], mean["swapped"])
+	}
+}
+
+// TestSettingsProblems: bad values are reported at their keys, all at
+// once, before anything runs; the defaults validate.
+func TestSettingsProblems(t *testing.T) {
+	if err := (Study{}).Settings().(*Settings).Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "bad.toml")
+	body := `study = "preference"
+[rounds]
+pairing = "pairwise"
+k = 3
+temperature = 0
+[dpo]
+loss = "kto"
+[eval]
+target = "unicorn"
+[judge]
+init = "other"
+`
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := experiment.NewRegistry(Study{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := experiment.Env{Studies: reg, Host: "test", Resolvers: experiment.Resolvers{
+		"builtin": experiment.ResolverFunc(func(context.Context, experiment.PluginRef) (experiment.Resolved, error) {
+			return experiment.Resolved{Source: "test", Digest: "sha256:00", Wasm: []byte{0}, MayTrust: true}, nil
+		})}}
+	_, err = experiment.Load(context.Background(), file, nil, env)
+	if err == nil {
+		t.Fatal("bad settings accepted")
+	}
+	for _, want := range []string{"rounds.k", "rounds.temperature", `dpo: preference: dpo loss "kto"`, `eval.target: preference: unknown animal "unicorn"`, "judge.init"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q:\n%v", want, err)
+		}
 	}
 }

@@ -1,0 +1,217 @@
+// Command preference-rounds summarises a preference sweep across its runs:
+// a Markdown table of the trait probability's change from round 0 (mean ±
+// 95% Student-t half-width over seeds) per group and round, and an SVG plot
+// of the mean trait probability by round per group with 95% error bars.
+//
+//	go run ./experiments/preference/cmd/preference-rounds -root runs -sweep headline -by condition -svg out.svg
+package main
+
+import (
+	"flag"
+	"fmt"
+	"image/color"
+	"os"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/ablate-ml/ablate/core/experiment"
+	"github.com/ablate-ml/ablate/core/metrics"
+)
+
+var colors = []color.Color{
+	color.RGBA{R: 214, G: 39, B: 40, A: 255},
+	color.RGBA{R: 255, G: 127, B: 14, A: 255},
+	color.RGBA{R: 127, G: 127, B: 127, A: 255},
+	color.RGBA{R: 44, G: 160, B: 44, A: 255},
+	color.RGBA{R: 31, G: 119, B: 180, A: 255},
+	color.RGBA{R: 148, G: 103, B: 189, A: 255},
+	color.RGBA{R: 23, G: 190, B: 207, A: 255},
+	color.RGBA{R: 140, G: 86, B: 75, A: 255},
+}
+
+type group struct {
+	name   string
+	trait  [][]float64 // [round][seed]
+	delta  [][]float64
+	seeds  int
+}
+
+func main() {
+	root := flag.String("root", "runs", "results root")
+	sweep := flag.String("sweep", "headline", "sweep name")
+	by := flag.String("by", "condition", "axis keys (comma-separated) whose values make the groups (rows and lines)")
+	svg := flag.String("svg", "", "write the plot here")
+	title := flag.String("title", "", "plot title")
+	flag.Parse()
+	if err := run(*root, *sweep, *by, *svg, *title); err != nil {
+		fmt.Fprintln(os.Stderr, "preference-rounds:", err)
+		os.Exit(1)
+	}
+}
+
+// label is the values of the axes named in by (comma-separated), joined
+// with " ".
+func label(axes []experiment.AxisValue, by string) (string, error) {
+	var parts []string
+	for _, k := range strings.Split(by, ",") {
+		found := false
+		for _, a := range axes {
+			if a.Key == k {
+				parts, found = append(parts, experiment.FormatValue(a.Value)), true
+			}
+		}
+		if !found {
+			return "", fmt.Errorf("no axis %q", k)
+		}
+	}
+	return strings.Join(parts, " "), nil
+}
+
+func num(m map[string]any, k string) (float64, bool) {
+	v, ok := m[k].(float64)
+	return v, ok
+}
+
+func run(root, sweep, by, svg, title string) error {
+	st := &experiment.Store{Root: root}
+	recs, err := st.List()
+	if err != nil {
+		return err
+	}
+	var order []string
+	groups := map[string]*group{}
+	rounds := 0
+	for _, r := range recs {
+		if r.Meta.Study != "preference" || r.Meta.Sweep != sweep || r.State != "done" {
+			continue
+		}
+		name, err := label(r.Meta.Axes, by)
+		if err != nil {
+			return fmt.Errorf("run %s: %w", r.Meta.ID[:12], err)
+		}
+		g, ok := groups[name]
+		if !ok {
+			g = &group{name: name}
+			groups[name] = g
+			order = append(order, name)
+		}
+		g.seeds++
+		for k := 0; ; k++ {
+			tr, ok := num(r.Summary, fmt.Sprintf("r%d/trait", k))
+			if !ok {
+				break
+			}
+			d, _ := num(r.Summary, fmt.Sprintf("r%d/delta", k))
+			if len(g.trait) <= k {
+				g.trait, g.delta = append(g.trait, nil), append(g.delta, nil)
+			}
+			g.trait[k], g.delta[k] = append(g.trait[k], tr), append(g.delta[k], d)
+			rounds = max(rounds, k)
+		}
+	}
+	if len(order) == 0 {
+		return fmt.Errorf("no finished runs of preference/%s in %s", sweep, root)
+	}
+	// Keep the file's order: runs are listed by directory, so sort by the
+	// index of each group's first run instead.
+	first := map[string]int{}
+	for _, r := range recs {
+		if r.Meta.Study == "preference" && r.Meta.Sweep == sweep {
+			if n, err := label(r.Meta.Axes, by); err == nil {
+				if i, ok := first[n]; !ok || r.Meta.Index < i {
+					first[n] = r.Meta.Index
+				}
+			}
+		}
+	}
+	slices.SortFunc(order, func(a, b string) int { return first[a] - first[b] })
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "| %s | n | p(target) round 0 |", by)
+	for k := 1; k <= rounds; k++ {
+		fmt.Fprintf(&b, " Δ round %d |", k)
+	}
+	b.WriteString("\n|---|---|---|")
+	for k := 1; k <= rounds; k++ {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	cell := func(xs []float64, scale float64) string {
+		iv, err := metrics.Mean95(xs)
+		if err != nil {
+			return "—"
+		}
+		return fmt.Sprintf("%+.1f ± %.1f", scale*iv.Mean, scale*iv.HalfWidth)
+	}
+	for _, n := range order {
+		g := groups[n]
+		iv, _ := metrics.Mean95(g.trait[0])
+		fmt.Fprintf(&b, "| %s | %d | %.3f |", n, g.seeds, iv.Mean)
+		for k := 1; k < len(g.delta); k++ {
+			fmt.Fprintf(&b, " %s |", cell(g.delta[k], 100))
+		}
+		b.WriteString("\n")
+	}
+	fmt.Print(b.String())
+	fmt.Println("\n(Δ: change of p(target) from round 0, percentage points, mean ± 95% CI half-width over seeds)")
+	if svg == "" {
+		return nil
+	}
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text, p.Y.Label.Text = "round", "p(target animal | NEUTRAL), renormalised"
+	for i, n := range order {
+		g := groups[n]
+		var xy plotter.XYs
+		var errs plotter.YErrors
+		off := (float64(i) - float64(len(order)-1)/2) * 0.03
+		for k, xs := range g.trait {
+			iv, err := metrics.Mean95(xs)
+			if err != nil {
+				continue
+			}
+			hw := iv.HalfWidth
+			if hw != hw { // one seed: no interval
+				hw = 0
+			}
+			xy = append(xy, plotter.XY{X: float64(k) + off, Y: iv.Mean})
+			errs = append(errs, struct{ Low, High float64 }{hw, hw})
+		}
+		l, pts, err := plotter.NewLinePoints(xy)
+		if err != nil {
+			return err
+		}
+		c := colors[i%len(colors)]
+		l.Color, pts.Color = c, c
+		if i == 0 {
+			l.Width = vg.Points(2)
+		}
+		eb, err := plotter.NewYErrorBars(struct {
+			plotter.XYs
+			plotter.YErrors
+		}{xy, errs})
+		if err != nil {
+			return err
+		}
+		eb.Color = c
+		p.Add(l, pts, eb)
+		p.Legend.Add(n, l)
+	}
+	p.Legend.Top, p.Legend.Left = true, true
+	p.X.Tick.Marker = plot.ConstantTicks(func() []plot.Tick {
+		var t []plot.Tick
+		for k := 0; k <= rounds; k++ {
+			t = append(t, plot.Tick{Value: float64(k), Label: fmt.Sprint(k)})
+		}
+		return t
+	}())
+	out, err := experiment.SVG(p, 16*vg.Centimeter, 11*vg.Centimeter)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(svg, out, 0o644)
+}
