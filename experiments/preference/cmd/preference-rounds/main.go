@@ -34,10 +34,10 @@ var colors = []color.Color{
 }
 
 type group struct {
-	name   string
-	trait  [][]float64 // [round][seed]
-	delta  [][]float64
-	seeds  int
+	name  string
+	trait [][]float64 // [round][seed]
+	delta [][]float64
+	seeds int
 }
 
 func main() {
