@@ -1,0 +1,246 @@
+package boundaries
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/ablate-ml/ablate/core/experiment"
+)
+
+// A finished run as read back from a results root.
+type runRec struct {
+	sweep string
+	seed  int
+	axes  map[string]string
+	sum   map[string]float64
+	dir   string
+}
+
+func readRuns(t *testing.T, root string) []runRec {
+	dirs, _ := filepath.Glob(filepath.Join(root, "boundaries", "*"))
+	var out []runRec
+	for _, d := range dirs {
+		var meta struct {
+			Sweep string
+			Seed  int
+			Axes  []struct{ Key, Value any }
+		}
+		b, err := os.ReadFile(filepath.Join(d, "run.json"))
+		if err != nil || json.Unmarshal(b, &meta) != nil {
+			continue
+		}
+		b, err = os.ReadFile(filepath.Join(d, "summary.json"))
+		if err != nil {
+			continue
+		}
+		raw := map[string]any{}
+		if json.Unmarshal(b, &raw) != nil {
+			continue
+		}
+		r := runRec{sweep: meta.Sweep, seed: meta.Seed, axes: map[string]string{}, sum: map[string]float64{}, dir: d}
+		for _, a := range meta.Axes {
+			r.axes[fmt.Sprint(a.Key)] = fmt.Sprint(a.Value)
+		}
+		for k, v := range raw {
+			if f, ok := v.(float64); ok {
+				r.sum[k] = f
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// cell is "mean (min–max)" over seeds.
+func cell(xs []float64, prec int) string {
+	if len(xs) == 0 {
+		return "–"
+	}
+	m, lo, hi := 0.0, math.Inf(1), math.Inf(-1)
+	for _, x := range xs {
+		m += x / float64(len(xs))
+		lo, hi = math.Min(lo, x), math.Max(hi, x)
+	}
+	if len(xs) == 1 {
+		return fmt.Sprintf("%.*f", prec, m)
+	}
+	return fmt.Sprintf("%.*f (%.*f–%.*f)", prec, m, prec, lo, prec, hi)
+}
+
+func group(runs []runRec, sweep string, keys ...string) (map[string][]runRec, []string) {
+	g := map[string][]runRec{}
+	var order []string
+	for _, r := range runs {
+		if r.sweep != sweep {
+			continue
+		}
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, r.axes[k])
+		}
+		k := strings.Join(parts, " / ")
+		if _, ok := g[k]; !ok {
+			order = append(order, k)
+		}
+		g[k] = append(g[k], r)
+	}
+	sort.Strings(order)
+	return g, order
+}
+
+func vals(rs []runRec, k string) []float64 {
+	var out []float64
+	for _, r := range rs {
+		if v, ok := r.sum[k]; ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// TestReport writes the README's tables (to the test log) and plots (to
+// experiments/boundaries/plots) from the runs under $BOUNDARIES_RUNS.
+func TestReport(t *testing.T) {
+	root := os.Getenv("BOUNDARIES_RUNS")
+	if root == "" {
+		t.Skip("set BOUNDARIES_RUNS to a results root")
+	}
+	runs := readRuns(t, root)
+	metrics := []string{"bpb", "rate", "space_recall", "alignment", "offset_peak", "offset_peak_at", "variance/0", "variance/2", "train_seconds"}
+	table := func(sweep string, keys ...string) {
+		g, order := group(runs, sweep, keys...)
+		if len(order) == 0 {
+			return
+		}
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "\n### %s\n\n| %s | n | %s |\n|%s", sweep, strings.Join(keys, " / "), strings.Join(metrics, " | "), strings.Repeat("---|", len(metrics)+2))
+		for _, k := range order {
+			fmt.Fprintf(&sb, "\n| %s | %d |", k, len(g[k]))
+			for _, m := range metrics {
+				p := 3
+				if m == "train_seconds" || m == "offset_peak_at" {
+					p = 0
+				}
+				fmt.Fprintf(&sb, " %s |", cell(vals(g[k], m), p))
+			}
+		}
+		// The offset histograms, mean over seeds.
+		fmt.Fprintf(&sb, "\n\nP(boundary at offset k after the last whitespace), mean over seeds:\n\n| %s | k=0 | 1 | 2 | 3 | 4 | 5 | 6 | 7+ |\n|---|---|---|---|---|---|---|---|---|", strings.Join(keys, " / "))
+		for _, k := range order {
+			fmt.Fprintf(&sb, "\n| %s |", k)
+			for o := 0; o < OffsetBins; o++ {
+				fmt.Fprintf(&sb, " %.2f |", mean(vals(g[k], fmt.Sprintf("offset/%d", o))))
+			}
+		}
+		t.Log(sb.String())
+	}
+	table("main", "data.corpus", "boundaries.method")
+	table("gamma", "plugins.discount.params.horizon")
+	table("ablations", "boundaries.reward", "plugins.discount.params.center", "boundaries.rate_weight", "plugins.discount.params.horizon")
+	table("english", "data.corpus", "boundaries.method")
+	table("code", "boundaries.method")
+
+	// BPB and alignment against the horizon (gamma.toml), seeds as points
+	// and their mean as a line; infinity is drawn at 1000.
+	g, _ := group(runs, "gamma", "plugins.discount.params.horizon")
+	if len(g) > 0 {
+		for _, m := range []struct{ key, label string }{{"bpb", "bits per byte"}, {"space_recall", "space recall"}, {"alignment", "alignment (boundaries on a space)"}} {
+			p := plot.New()
+			p.Title.Text = "REINFORCE on prefix: " + m.label + " vs horizon"
+			p.X.Label.Text, p.Y.Label.Text = "horizon 1/(1-gamma) (1000 = infinity, gamma 1)", m.label
+			p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{}
+			var line, pts plotter.XYs
+			var hs []float64
+			for k := range g {
+				var h float64
+				fmt.Sscan(k, &h)
+				hs = append(hs, h)
+			}
+			sort.Float64s(hs)
+			if len(hs) > 0 && hs[0] == 0 {
+				hs = append(hs[1:], 0)
+			}
+			for _, h := range hs {
+				x := h
+				if h == 0 {
+					x = 1000
+				}
+				v := vals(g[fmt.Sprint(h)], m.key)
+				for _, y := range v {
+					pts = append(pts, plotter.XY{X: x, Y: y})
+				}
+				if len(v) > 0 {
+					line = append(line, plotter.XY{X: x, Y: mean(v)})
+				}
+			}
+			if err := plotutil.AddLinePoints(p, "mean over seeds", line); err != nil {
+				t.Fatal(err)
+			}
+			if err := plotutil.AddScatters(p, "seeds", pts); err != nil {
+				t.Fatal(err)
+			}
+			writeSVG(t, p, "gamma-"+strings.ReplaceAll(m.key, "_", "-"))
+		}
+	}
+	// Offset histograms of every method of the main comparison.
+	mg, order := group(runs, "main", "data.corpus", "boundaries.method")
+	for _, corpus := range []string{"skip", "prefix"} {
+		p := plot.New()
+		p.Title.Text = "P(boundary at offset k after the last space), " + corpus
+		p.X.Label.Text, p.Y.Label.Text = "k (7 = 7 and more)", "probability (mean over seeds)"
+		i := 0
+		for _, k := range order {
+			if !strings.HasPrefix(k, corpus+" / ") {
+				continue
+			}
+			var xy plotter.XYs
+			for o := 0; o < OffsetBins; o++ {
+				xy = append(xy, plotter.XY{X: float64(o), Y: mean(vals(mg[k], fmt.Sprintf("offset/%d", o)))})
+			}
+			l, pt, err := plotter.NewLinePoints(xy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.Color, pt.Color = plotutil.Color(i), plotutil.Color(i)
+			pt.Shape = plotutil.Shape(i)
+			p.Add(l, pt)
+			p.Legend.Add(strings.TrimPrefix(k, corpus+" / "), l, pt)
+			i++
+		}
+		if i > 0 {
+			writeSVG(t, p, "offsets-"+corpus)
+		}
+	}
+	// Text samples with learned boundaries (seed 1).
+	for _, r := range runs {
+		if (r.sweep == "main" || r.sweep == "english" || r.sweep == "code") && r.seed == 1 {
+			if b, err := os.ReadFile(filepath.Join(r.dir, "sample.txt")); err == nil {
+				t.Logf("sample %s %v:\n%s", r.sweep, r.axes, b)
+			}
+		}
+	}
+}
+
+func writeSVG(t *testing.T, p *plot.Plot, name string) {
+	b, err := experiment.SVG(p, 6*vg.Inch, 4*vg.Inch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll("plots", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("plots", name+".svg"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
