@@ -1,9 +1,10 @@
 // Command preference-rounds summarises a preference sweep across its runs:
 // a Markdown table of the trait probability's change from round 0 (mean ±
-// 95% Student-t half-width over seeds) per group and round, and an SVG plot
-// of the mean trait probability by round per group with 95% error bars.
+// 95% Student-t half-width over seeds) per group and round, and a plot (SVG
+// or PNG, by the file's extension) of the mean trait probability by round
+// per group with 95% error bars.
 //
-//	go run ./experiments/preference/cmd/preference-rounds -root runs -sweep headline -by condition -svg out.svg
+//	go run ./experiments/preference/cmd/preference-rounds -root runs -sweep headline -by condition -plot out.svg
 package main
 
 import (
@@ -44,7 +45,7 @@ func main() {
 	root := flag.String("root", "runs", "results root")
 	sweep := flag.String("sweep", "headline", "sweep name")
 	by := flag.String("by", "condition", "axis keys (comma-separated) whose values make the groups (rows and lines)")
-	svg := flag.String("svg", "", "write the plot here")
+	svg := flag.String("plot", "", "write the plot here (.svg or .png)")
 	title := flag.String("title", "", "plot title")
 	flag.Parse()
 	if err := run(*root, *sweep, *by, *svg, *title); err != nil {
@@ -209,9 +210,6 @@ func run(root, sweep, by, svg, title string) error {
 		}
 		return t
 	}())
-	out, err := experiment.SVG(p, 16*vg.Centimeter, 11*vg.Centimeter)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(svg, out, 0o644)
+	// The format follows the extension: .svg, .png, .pdf...
+	return p.Save(16*vg.Centimeter, 11*vg.Centimeter, svg)
 }
