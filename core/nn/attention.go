@@ -23,14 +23,30 @@ type SelfAttention[T Float] struct {
 	Cfg        AttnConfig
 }
 
-// NewSelfAttention returns a causal self-attention layer. It panics when Dim
-// is not a positive multiple of Heads or when RoPE needs an even head size.
-func NewSelfAttention[T Float](name string, cfg AttnConfig, rng *rand.Rand) *SelfAttention[T] {
-	if cfg.Dim <= 0 || cfg.Heads <= 0 || cfg.Dim%cfg.Heads != 0 || cfg.Window < 0 {
-		panic(fmt.Sprintf("nn: attention %q: bad config %+v", name, cfg))
+// Validate reports what is wrong with the configuration, if anything: Dim
+// and Heads must be positive with Dim a multiple of Heads, Window not
+// negative, and with RoPE the head size Dim/Heads must be even.
+func (c AttnConfig) Validate() error {
+	switch {
+	case c.Dim <= 0 || c.Heads <= 0:
+		return fmt.Errorf("nn: attention: dim %d and heads %d must be positive", c.Dim, c.Heads)
+	case c.Dim%c.Heads != 0:
+		return fmt.Errorf("nn: attention: dim %d is not a multiple of heads %d", c.Dim, c.Heads)
+	case c.Window < 0:
+		return fmt.Errorf("nn: attention: window %d is negative", c.Window)
+	case c.RoPE && (c.Dim/c.Heads)%2 != 0:
+		return fmt.Errorf("nn: attention: RoPE needs an even head size, dim %d / heads %d = %d", c.Dim, c.Heads, c.Dim/c.Heads)
+	case c.RoPEBase < 0:
+		return fmt.Errorf("nn: attention: RoPE base %v is negative", c.RoPEBase)
 	}
-	if cfg.RoPE && (cfg.Dim/cfg.Heads)%2 != 0 {
-		panic(fmt.Sprintf("nn: attention %q: RoPE needs an even head size, got %d", name, cfg.Dim/cfg.Heads))
+	return nil
+}
+
+// NewSelfAttention returns a causal self-attention layer. It panics when
+// cfg.Validate fails: check configurations that come from users first.
+func NewSelfAttention[T Float](name string, cfg AttnConfig, rng *rand.Rand) *SelfAttention[T] {
+	if err := cfg.Validate(); err != nil {
+		panic(fmt.Sprintf("%v (layer %q)", err, name))
 	}
 	d := cfg.Dim
 	return &SelfAttention[T]{
@@ -81,8 +97,20 @@ type Block[T Float] struct {
 	MLP          *MLP[T]
 }
 
-// NewBlock returns a transformer block.
+// Validate reports what is wrong with the configuration, if anything (see
+// AttnConfig.Validate; Hidden must not be negative).
+func (c BlockConfig) Validate() error {
+	if c.Hidden < 0 {
+		return fmt.Errorf("nn: block: hidden width %d is negative", c.Hidden)
+	}
+	return c.Attn.Validate()
+}
+
+// NewBlock returns a transformer block. It panics when cfg.Validate fails.
 func NewBlock[T Float](name string, cfg BlockConfig, rng *rand.Rand) *Block[T] {
+	if err := cfg.Validate(); err != nil {
+		panic(fmt.Sprintf("%v (block %q)", err, name))
+	}
 	d := cfg.Attn.Dim
 	hid := cfg.Hidden
 	if hid == 0 {

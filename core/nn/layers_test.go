@@ -275,3 +275,28 @@ func perturbF32(ps []*autodiff.Var[float32]) {
 		}
 	}
 }
+
+func TestConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  BlockConfig
+		want string // "" for a valid configuration
+	}{
+		{BlockConfig{Attn: AttnConfig{Dim: 8, Heads: 2, RoPE: true, Window: 4}}, ""},
+		{BlockConfig{Attn: AttnConfig{Dim: 0, Heads: 2}}, "must be positive"},
+		{BlockConfig{Attn: AttnConfig{Dim: 8, Heads: 3}}, "not a multiple of heads 3"},
+		{BlockConfig{Attn: AttnConfig{Dim: 6, Heads: 2, RoPE: true}}, "even head size"},
+		{BlockConfig{Attn: AttnConfig{Dim: 8, Heads: 2, Window: -1}}, "window -1"},
+		{BlockConfig{Attn: AttnConfig{Dim: 8, Heads: 2}, Hidden: -4}, "hidden width -4"},
+	} {
+		err := tc.cfg.Validate()
+		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%+v: err %v, want %q", tc.cfg, err, tc.want)
+		}
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(string), `block "b"`) {
+			t.Errorf("NewBlock with a bad config: panic %v", r)
+		}
+	}()
+	NewBlock[float32]("b", BlockConfig{Attn: AttnConfig{Dim: 8, Heads: 3}}, rand.New(rand.NewPCG(1, 1)))
+}
