@@ -8,6 +8,10 @@
 // whose purpose is to scale them. Arithmetic is done in float64 and stored
 // back in the slice's element type.
 //
+// Adam splits slots of 32768 elements or more into contiguous chunks updated
+// by GOMAXPROCS goroutines; every element's update depends only on its own
+// state, so the result is the same bit for bit whatever the split.
+//
 // Step and ClipGradNorm do the same on autodiff parameters (Value and Grad of
 // each *autodiff.Var, slot i being params[i]).
 package optim

@@ -3,6 +3,8 @@ package optim
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 )
 
 // Float is the element type of parameters and gradients.
@@ -108,23 +110,59 @@ func (o *Adam[T]) StepSlices(values, grads [][]T) {
 	step := o.LR / c1
 	// sqrt(v/c2) = sqrt(v)/sqrt(c2): one square root and one division per
 	// element.
-	is2 := 1 / math.Sqrt(c2)
-	decay := 1 - o.LR*o.WeightDecay
+	k := adamKernel{b1: b1, b2: b2, eps: eps, step: step, is2: 1 / math.Sqrt(c2), decay: 1 - o.LR*o.WeightDecay, wd: o.WeightDecay != 0}
 	for i, w := range values {
 		g, m, v := grads[i], o.m[i], o.v[i]
-		g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
-		for j := range w {
-			gj := float64(g[j])
-			mj := b1*m[j] + (1-b1)*gj
-			vj := b2*v[j] + (1-b2)*gj*gj
-			m[j], v[j] = mj, vj
-			wj := float64(w[j])
-			if o.WeightDecay != 0 {
-				wj *= decay
-			}
-			w[j] = T(wj - step*mj/(math.Sqrt(vj)*is2+eps))
-		}
+		parallel(len(w), func(lo, hi int) { adamUpdate(k, w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi]) })
 	}
+}
+
+type adamKernel struct {
+	b1, b2, eps, step, is2, decay float64
+	wd                            bool
+}
+
+func adamUpdate[T Float](k adamKernel, w, g []T, m, v []float64) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	for j := range w {
+		gj := float64(g[j])
+		mj := k.b1*m[j] + (1-k.b1)*gj
+		vj := k.b2*v[j] + (1-k.b2)*gj*gj
+		m[j], v[j] = mj, vj
+		wj := float64(w[j])
+		if k.wd {
+			wj *= k.decay
+		}
+		w[j] = T(wj - k.step*mj/(math.Sqrt(vj)*k.is2+k.eps))
+	}
+}
+
+// parallelMin is the slot size from which elementwise updates are split
+// across GOMAXPROCS goroutines; below it the goroutines cost more than they
+// save.
+const parallelMin = 1 << 15
+
+// parallel calls f on contiguous chunks covering [0, n), concurrently when n
+// is large. The chunks are disjoint and each element's update depends only
+// on itself, so the result is the same bit for bit whatever the split.
+func parallel(n int, f func(lo, hi int)) {
+	p := runtime.GOMAXPROCS(0)
+	if n < parallelMin || p < 2 {
+		f(0, n)
+		return
+	}
+	p = min(p, n/(parallelMin/2))
+	var wg sync.WaitGroup
+	chunk := (n + p - 1) / p
+	for lo := chunk; lo < n; lo += chunk {
+		wg.Add(1)
+		go func(lo int) {
+			defer wg.Done()
+			f(lo, min(lo+chunk, n))
+		}(lo)
+	}
+	f(0, min(chunk, n))
+	wg.Wait()
 }
 
 // ClipGlobalNorm scales every gradient by maxNorm/norm when the L2 norm of

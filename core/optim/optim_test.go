@@ -2,6 +2,7 @@ package optim
 
 import (
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -104,5 +105,30 @@ func TestSchedules(t *testing.T) {
 	}
 	for _, c := range cases {
 		near(t, "lr", s.LR(c.step), c.want)
+	}
+}
+
+// TestAdamSplitIsBitIdentical runs Adam on a slot large enough to be split
+// across goroutines, once with GOMAXPROCS 1 (no split) and once with 4, and
+// requires the same bits.
+func TestAdamSplitIsBitIdentical(t *testing.T) {
+	n := 3*parallelMin + 17
+	run := func(procs int) []float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		w, g := make([]float32, n), make([]float32, n)
+		for i := range g {
+			w[i], g[i] = float32(i%11)*0.1, float32(i%7)-3
+		}
+		o := &AdamW[float32]{LR: 1e-2, WeightDecay: 0.1}
+		for s := 0; s < 3; s++ {
+			o.StepSlices([][]float32{w}, [][]float32{g})
+		}
+		return w
+	}
+	a, b := run(1), run(4)
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("w[%d]: %v serial, %v split", i, a[i], b[i])
+		}
 	}
 }
