@@ -1,18 +1,22 @@
-// Command preference-rounds summarises a preference sweep across its runs:
+// Command preference-rounds summarises a preference experiment file's runs:
 // a Markdown table of the trait probability's change from round 0 (mean ±
 // 95% Student-t half-width over seeds) per group and round, and a plot (SVG
 // or PNG, by the file's extension) of the mean trait probability by round
 // per group with 95% error bars.
 //
-//	go run ./experiments/preference/cmd/preference-rounds -root runs -sweep headline -by condition -plot out.svg
+//	go run ./experiments/preference/cmd/preference-rounds -by condition -plot out.svg experiments/preference/headline.toml
+//
+// It reads exactly the file's runs (as `ablate compare FILE` does), so runs
+// shared with another file count.
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"image/color"
 	"os"
-	"slices"
+	"path/filepath"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -21,6 +25,7 @@ import (
 
 	"github.com/ablate-ml/ablate/core/experiment"
 	"github.com/ablate-ml/ablate/core/metrics"
+	"github.com/ablate-ml/ablate/experiments/preference"
 )
 
 var colors = []color.Color{
@@ -43,12 +48,20 @@ type group struct {
 
 func main() {
 	root := flag.String("root", "runs", "results root")
-	sweep := flag.String("sweep", "headline", "sweep name")
+	host := flag.String("host", "(devel)", "the host version the runs were made with (`ablate version`), part of their identity")
 	by := flag.String("by", "condition", "axis keys (comma-separated) whose values make the groups (rows and lines)")
 	svg := flag.String("plot", "", "write the plot here (.svg or .png)")
 	title := flag.String("title", "", "plot title")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: preference-rounds [flags] FILE.toml  (run from the repository root)")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
-	if err := run(*root, *sweep, *by, *svg, *title); err != nil {
+	if flag.NArg() != 1 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err := run(flag.Arg(0), *root, *host, *by, *svg, *title); err != nil {
 		fmt.Fprintln(os.Stderr, "preference-rounds:", err)
 		os.Exit(1)
 	}
@@ -77,22 +90,32 @@ func num(m map[string]any, k string) (float64, bool) {
 	return v, ok
 }
 
-func run(root, sweep, by, svg, title string) error {
-	st := &experiment.Store{Root: root}
-	recs, err := st.List()
+func run(file, root, host, by, svg, title string) error {
+	reg, err := experiment.NewRegistry(preference.Study{})
 	if err != nil {
 		return err
 	}
+	env := experiment.Env{Studies: reg, Host: host, Resolvers: experiment.Resolvers{
+		"builtin": experiment.BuiltinResolver{Dir: filepath.Join("bin", "plugins"), SourceDir: "plugins"},
+		"file":    experiment.FileResolver{}}}
+	plan, err := experiment.Load(context.Background(), file, nil, env)
+	if err != nil {
+		return err
+	}
+	st := &experiment.Store{Root: root}
 	var order []string
 	groups := map[string]*group{}
-	rounds := 0
-	for _, r := range recs {
-		if r.Meta.Study != "preference" || r.Meta.Sweep != sweep || r.State != "done" {
+	rounds, missing := 0, 0
+	for i := range plan.Runs {
+		r := &plan.Runs[i]
+		rec, err := st.Read(st.Dir(r))
+		if err != nil || rec.State != "done" {
+			missing++
 			continue
 		}
-		name, err := label(r.Meta.Axes, by)
+		name, err := label(r.Axes, by)
 		if err != nil {
-			return fmt.Errorf("run %s: %w", r.Meta.ID[:12], err)
+			return fmt.Errorf("run %d: %w", r.Index, err)
 		}
 		g, ok := groups[name]
 		if !ok {
@@ -102,11 +125,11 @@ func run(root, sweep, by, svg, title string) error {
 		}
 		g.seeds++
 		for k := 0; ; k++ {
-			tr, ok := num(r.Summary, fmt.Sprintf("r%d/trait", k))
+			tr, ok := num(rec.Summary, fmt.Sprintf("r%d/trait", k))
 			if !ok {
 				break
 			}
-			d, _ := num(r.Summary, fmt.Sprintf("r%d/delta", k))
+			d, _ := num(rec.Summary, fmt.Sprintf("r%d/delta", k))
 			if len(g.trait) <= k {
 				g.trait, g.delta = append(g.trait, nil), append(g.delta, nil)
 			}
@@ -115,21 +138,11 @@ func run(root, sweep, by, svg, title string) error {
 		}
 	}
 	if len(order) == 0 {
-		return fmt.Errorf("no finished runs of preference/%s in %s", sweep, root)
+		return fmt.Errorf("no finished runs of %s in %s", file, root)
 	}
-	// Keep the file's order: runs are listed by directory, so sort by the
-	// index of each group's first run instead.
-	first := map[string]int{}
-	for _, r := range recs {
-		if r.Meta.Study == "preference" && r.Meta.Sweep == sweep {
-			if n, err := label(r.Meta.Axes, by); err == nil {
-				if i, ok := first[n]; !ok || r.Meta.Index < i {
-					first[n] = r.Meta.Index
-				}
-			}
-		}
+	if missing > 0 {
+		fmt.Fprintf(os.Stderr, "preference-rounds: %d of %d runs not finished, left out\n", missing, len(plan.Runs))
 	}
-	slices.SortFunc(order, func(a, b string) int { return first[a] - first[b] })
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "| %s | n | p(target) round 0 |", by)
