@@ -12,15 +12,20 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/ablate-ml/ablate/core/experiment"
 )
 
 // modelKey identifies a trained model: every setting that decides its
 // parameters, the seed and which model it is ("base", "cross", or
-// "finetuned-<animal>"). Runs that differ only in judging, rounds or DPO
-// share it.
+// "finetuned-<animal>"; the fine-tuning settings count only for the
+// latter). Runs that differ only in judging, rounds or DPO share it.
 func modelKey(s *Settings, seed int64, which, version string) string {
+	var ft any
+	if strings.HasPrefix(which, "finetuned") {
+		ft = []any{s.Judge.FinetuneSteps, s.Judge.FinetuneLR}
+	}
 	b, _ := json.Marshal(struct {
 		V, Which string
 		World    any
@@ -30,7 +35,7 @@ func modelKey(s *Settings, seed int64, which, version string) string {
 		Seed     int64
 	}{version, which, s.World, s.Model,
 		[]any{s.Pretrain.Steps, s.Pretrain.Batch, s.Pretrain.LR, s.Pretrain.Love, s.Pretrain.None, s.Pretrain.Animal},
-		[]any{s.Judge.FinetuneSteps, s.Judge.FinetuneLR}, seed})
+		ft, seed})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:16])
 }
