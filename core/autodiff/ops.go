@@ -81,18 +81,27 @@ func (tp *Tape[T]) binary(op string, a, b *Var[T], f func(x, y T) T, da, db func
 // Add returns a + b with broadcasting: equal shapes, or one operand a scalar
 // [1], a row vector [m] (or [1,m]) or a column [n,1] of the other.
 func (tp *Tape[T]) Add(a, b *Var[T]) *Var[T] {
+	if a.Value.Len() == b.Value.Len() {
+		return tp.addSame(a, b, 1)
+	}
 	return tp.binary("Add", a, b, func(x, y T) T { return x + y },
 		func(x, y, z T) T { return 1 }, func(x, y, z T) T { return 1 })
 }
 
 // Sub returns a - b with broadcasting (see Add).
 func (tp *Tape[T]) Sub(a, b *Var[T]) *Var[T] {
+	if a.Value.Len() == b.Value.Len() {
+		return tp.addSame(a, b, -1)
+	}
 	return tp.binary("Sub", a, b, func(x, y T) T { return x - y },
 		func(x, y, z T) T { return 1 }, func(x, y, z T) T { return -1 })
 }
 
 // Mul returns a * b elementwise with broadcasting (see Add).
 func (tp *Tape[T]) Mul(a, b *Var[T]) *Var[T] {
+	if a.Value.Len() == b.Value.Len() {
+		return tp.mulSame(a, b)
+	}
 	return tp.binary("Mul", a, b, func(x, y T) T { return x * y },
 		func(x, y, z T) T { return y }, func(x, y, z T) T { return x })
 }
@@ -101,6 +110,74 @@ func (tp *Tape[T]) Mul(a, b *Var[T]) *Var[T] {
 func (tp *Tape[T]) Div(a, b *Var[T]) *Var[T] {
 	return tp.binary("Div", a, b, func(x, y T) T { return x / y },
 		func(x, y, z T) T { return 1 / y }, func(x, y, z T) T { return -z / y })
+}
+
+// addSame is a + sign*b for operands of equal size (the output takes a's
+// shape, as binary does when neither is larger), in plain loops: the common
+// case (residual connections) without binary's per-element closures.
+func (tp *Tape[T]) addSame(a, b *Var[T], sign T) *Var[T] {
+	out := tp.alloc(a.Value.Shape...)
+	av, bv, od := a.Value.Data, b.Value.Data, out.Data
+	bv, od = bv[:len(av)], od[:len(av)]
+	if sign == 1 {
+		for i := range av {
+			od[i] = av[i] + bv[i]
+		}
+	} else {
+		for i := range av {
+			od[i] = av[i] - bv[i]
+		}
+	}
+	v := tp.record(out, nil, a, b)
+	v.back = func() {
+		g := v.Grad.Data[:len(av)]
+		if a.grad {
+			ga := a.Grad.Data[:len(g)]
+			for i, gi := range g {
+				ga[i] += gi
+			}
+		}
+		if b.grad {
+			gb := b.Grad.Data[:len(g)]
+			if sign == 1 {
+				for i, gi := range g {
+					gb[i] += gi
+				}
+			} else {
+				for i, gi := range g {
+					gb[i] -= gi
+				}
+			}
+		}
+	}
+	return v
+}
+
+// mulSame is a * b for operands of equal size, in plain loops.
+func (tp *Tape[T]) mulSame(a, b *Var[T]) *Var[T] {
+	out := tp.alloc(a.Value.Shape...)
+	av, bv, od := a.Value.Data, b.Value.Data, out.Data
+	bv, od = bv[:len(av)], od[:len(av)]
+	for i := range av {
+		od[i] = av[i] * bv[i]
+	}
+	v := tp.record(out, nil, a, b)
+	v.back = func() {
+		g := v.Grad.Data[:len(av)]
+		if a.grad {
+			ga := a.Grad.Data[:len(g)]
+			for i, gi := range g {
+				ga[i] += gi * bv[i]
+			}
+		}
+		if b.grad {
+			gb := b.Grad.Data[:len(g)]
+			for i, gi := range g {
+				gb[i] += gi * av[i]
+			}
+		}
+	}
+	return v
 }
 
 // unary applies f elementwise; d gives df/dx from x and the output y.
