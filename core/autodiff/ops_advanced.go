@@ -53,15 +53,33 @@ func (tp *Tape[T]) advUnary(a *Var[T], f func(x float64) float64, df func(x, y f
 }
 
 // GELU is the Gaussian error linear unit x·Φ(x), with the exact normal CDF
-// (erf), as PyTorch's default.
+// (erf), as PyTorch's default. When recording, the derivative Φ(x) + x·φ(x)
+// is kept from the forward pass (one erf per element in all).
 func (tp *Tape[T]) GELU(a *Var[T]) *Var[T] {
-	return tp.advUnary(a,
-		func(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) },
-		func(x, _ float64) float64 {
-			cdf := 0.5 * (1 + math.Erf(x/math.Sqrt2))
-			pdf := math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi)
-			return cdf + x*pdf
-		})
+	out := advNew(tp.alloc(a.Value.Shape...))
+	x, y := a.Value.Data, out.Value.Data
+	var dy []T
+	if !tp.noGrad && a.needsGrad() {
+		dy = tp.alloc(a.Value.Shape...).Data
+	}
+	for i := range x {
+		xi := float64(x[i])
+		cdf := 0.5 * (1 + math.Erf(xi/math.Sqrt2))
+		y[i] = T(xi * cdf)
+		if dy != nil {
+			dy[i] = T(cdf + xi*math.Exp(-0.5*xi*xi)/math.Sqrt(2*math.Pi))
+		}
+	}
+	return tp.advRecord(out, func() {
+		ga := advGrad(a)
+		if ga == nil {
+			return
+		}
+		gy := out.Grad.Data
+		for i := range ga {
+			ga[i] += gy[i] * dy[i]
+		}
+	}, a)
 }
 
 // Logit is log(x/(1-x)), the inverse of Sigmoid, for x in (0, 1).
