@@ -41,6 +41,22 @@ func (o AttnOpts) allowed(i, j int) bool {
 	return true
 }
 
+// span returns the keys [lo, hi) that query i may attend to in a sequence
+// of s positions: allowed(i, j) holds exactly for lo <= j < hi.
+func (o AttnOpts) span(i, s int) (lo, hi int) {
+	lo, hi = 0, s
+	if o.Causal {
+		hi = i + 1
+	}
+	if o.Window > 0 {
+		lo = max(lo, i-o.Window+1)
+		if !o.Causal {
+			hi = min(hi, i+o.Window)
+		}
+	}
+	return lo, hi
+}
+
 // ropeTables returns cos and sin of the rotation angles, [seq, dh/2].
 func ropeTables(seq, dh int, base float64) (cos, sin []float64) {
 	if base == 0 {
@@ -114,10 +130,8 @@ func (tp *Tape[T]) Attention(q, k, v *Var[T], opts AttnOpts) *Var[T] {
 				p := P[((b*H+h)*S+i)*S : ((b*H+h)*S+i+1)*S]
 				qi := Q[(b*S+i)*W+h*dh : (b*S+i)*W+(h+1)*dh]
 				mx := math.Inf(-1)
-				for j := 0; j < S; j++ {
-					if !opts.allowed(i, j) {
-						continue
-					}
+				lo, hi := opts.span(i, S)
+				for j := lo; j < hi; j++ {
 					kj := K[(b*S+j)*W+h*dh : (b*S+j)*W+(h+1)*dh]
 					var s float64
 					for c := range qi {
@@ -128,18 +142,13 @@ func (tp *Tape[T]) Attention(q, k, v *Var[T], opts AttnOpts) *Var[T] {
 					mx = math.Max(mx, s)
 				}
 				var z float64
-				for j := 0; j < S; j++ {
-					if opts.allowed(i, j) {
-						e := math.Exp(float64(p[j]) - mx)
-						p[j] = T(e)
-						z += e
-					}
+				for j := lo; j < hi; j++ {
+					e := math.Exp(float64(p[j]) - mx)
+					p[j] = T(e)
+					z += e
 				}
 				yi := Y[(b*S+i)*W+h*dh : (b*S+i)*W+(h+1)*dh]
-				for j := 0; j < S; j++ {
-					if !opts.allowed(i, j) {
-						continue
-					}
+				for j := lo; j < hi; j++ {
 					p[j] = T(float64(p[j]) / z)
 					vj := V[(b*S+j)*W+h*dh : (b*S+j)*W+(h+1)*dh]
 					for c := range yi {
@@ -164,11 +173,8 @@ func (tp *Tape[T]) Attention(q, k, v *Var[T], opts AttnOpts) *Var[T] {
 					p := P[((b*H+h)*S+i)*S : ((b*H+h)*S+i+1)*S]
 					gyi := gy[(b*S+i)*W+h*dh : (b*S+i)*W+(h+1)*dh]
 					var dot float64
-					for j := 0; j < S; j++ {
-						dp[j] = 0
-						if !opts.allowed(i, j) {
-							continue
-						}
+					lo, hi := opts.span(i, S)
+					for j := lo; j < hi; j++ {
 						o := (b*S+j)*W + h*dh
 						vj := V[o : o+dh]
 						var s float64
@@ -184,10 +190,7 @@ func (tp *Tape[T]) Attention(q, k, v *Var[T], opts AttnOpts) *Var[T] {
 						}
 					}
 					qo := (b*S+i)*W + h*dh
-					for j := 0; j < S; j++ {
-						if !opts.allowed(i, j) {
-							continue
-						}
+					for j := lo; j < hi; j++ {
 						ds := T(float64(p[j]) * (float64(dp[j]) - dot) * scale)
 						ko := (b*S+j)*W + h*dh
 						for c := 0; c < dh; c++ {
