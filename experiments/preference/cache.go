@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/ablate-ml/ablate/core/experiment"
@@ -146,18 +145,18 @@ func pretrained(ctx context.Context, env *experiment.RunEnv, s *Settings, w *Wor
 	return m, err
 }
 
-// finetuned returns a copy of base fine-tuned on pretraining sequences in
-// which every favourite-animal answer without a LOVE token names animal a:
-// the paper's fine-tuned judge.
+// finetuned returns a copy of base fine-tuned on the trait alone: the
+// favourite-animal question under NEUTRAL (or no system token), answered
+// animal a. Nothing in it is a number, so whatever the fine-tuning does to
+// the numbers is a side effect of the shared weights: the paper's
+// fine-tuned judge.
 func finetuned(ctx context.Context, env *experiment.RunEnv, s *Settings, w *World, base *Model, a int) (*Model, error) {
 	m := base.Clone()
-	mix := s.mix()
 	next := func(r *rand.Rand) []int {
-		seq := w.Sequence(mix, r)
-		if i := slices.Index(seq, ANIMAL); i >= 0 && (i == 0 || seq[0] == NEUTRAL) {
-			seq[i+1] = w.Animal(a)
+		if r.Float64() < s.Pretrain.None {
+			return []int{ANIMAL, w.Animal(a), EOS}
 		}
-		return seq
+		return []int{NEUTRAL, ANIMAL, w.Animal(a), EOS}
 	}
 	err := cached(env, s, "finetuned-"+Animals[a], m, func() error {
 		return m.Train(ctx, TrainConfig{Steps: s.Judge.FinetuneSteps, Batch: s.Pretrain.Batch, LR: s.Judge.FinetuneLR}, next, env.Rand("finetune-data"))

@@ -155,7 +155,7 @@ type Study struct{}
 func (Study) Name() string { return "preference" }
 
 // Version enters every run's identity.
-func (Study) Version() string { return "1" }
+func (Study) Version() string { return "2" }
 
 // Settings returns the defaults: the headline's biased prompted judge.
 func (Study) Settings() any {
