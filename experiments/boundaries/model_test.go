@@ -175,4 +175,3 @@ func TestChunks(t *testing.T) {
 		t.Errorf("lens %v, want [3 2]", lens)
 	}
 }
-

@@ -118,38 +118,92 @@ func TestReport(t *testing.T) {
 	}
 	runs := readRuns(t, root)
 	metrics := []string{"bpb", "rate", "space_recall", "alignment", "offset_peak", "offset_peak_at", "variance/0", "variance/2", "train_seconds"}
-	table := func(sweep string, keys ...string) {
-		g, order := group(runs, sweep, keys...)
-		if len(order) == 0 {
-			return
+	type row struct {
+		label string
+		rs    []runRec
+	}
+	sel := func(sweep string, kv ...string) []runRec {
+		var out []runRec
+		for _, r := range runs {
+			ok := r.sweep == sweep
+			for i := 0; i+1 < len(kv); i += 2 {
+				ok = ok && r.axes[kv[i]] == kv[i+1]
+			}
+			if ok {
+				out = append(out, r)
+			}
 		}
+		return out
+	}
+	table := func(title, head string, rows []row) {
 		var sb strings.Builder
-		fmt.Fprintf(&sb, "\n### %s\n\n| %s | n | %s |\n|%s", sweep, strings.Join(keys, " / "), strings.Join(metrics, " | "), strings.Repeat("---|", len(metrics)+2))
-		for _, k := range order {
-			fmt.Fprintf(&sb, "\n| %s | %d |", k, len(g[k]))
+		fmt.Fprintf(&sb, "\n### %s\n\n| %s | n | %s |\n|%s", title, head, strings.Join(metrics, " | "), strings.Repeat("---|", len(metrics)+2))
+		for _, r := range rows {
+			if len(r.rs) == 0 {
+				continue
+			}
+			fmt.Fprintf(&sb, "\n| %s | %d |", r.label, len(r.rs))
 			for _, m := range metrics {
 				p := 3
 				if m == "train_seconds" || m == "offset_peak_at" {
 					p = 0
 				}
-				fmt.Fprintf(&sb, " %s |", cell(vals(g[k], m), p))
+				fmt.Fprintf(&sb, " %s |", cell(vals(r.rs, m), p))
 			}
 		}
-		// The offset histograms, mean over seeds.
-		fmt.Fprintf(&sb, "\n\nP(boundary at offset k after the last whitespace), mean over seeds:\n\n| %s | k=0 | 1 | 2 | 3 | 4 | 5 | 6 | 7+ |\n|---|---|---|---|---|---|---|---|---|", strings.Join(keys, " / "))
-		for _, k := range order {
-			fmt.Fprintf(&sb, "\n| %s |", k)
+		fmt.Fprintf(&sb, "\n\nP(boundary at offset k after the last whitespace), mean over seeds:\n\n| %s | k=0 | 1 | 2 | 3 | 4 | 5 | 6 | 7+ |\n|---|---|---|---|---|---|---|---|---|", head)
+		for _, r := range rows {
+			if len(r.rs) == 0 {
+				continue
+			}
+			fmt.Fprintf(&sb, "\n| %s |", r.label)
 			for o := 0; o < OffsetBins; o++ {
-				fmt.Fprintf(&sb, " %.2f |", mean(vals(g[k], fmt.Sprintf("offset/%d", o))))
+				fmt.Fprintf(&sb, " %.2f |", mean(vals(r.rs, fmt.Sprintf("offset/%d", o))))
 			}
 		}
 		t.Log(sb.String())
 	}
-	table("main", "data.corpus", "boundaries.method")
-	table("gamma", "plugins.discount.params.horizon")
-	table("ablations", "boundaries.reward", "plugins.discount.params.center", "boundaries.rate_weight", "plugins.discount.params.horizon")
-	table("english", "data.corpus", "boundaries.method")
-	table("code", "boundaries.method")
+	var rows []row
+	for _, c := range []string{"skip", "prefix"} {
+		for _, m := range []string{WhiteSpace, FixedStr, UniformRnd, Reinforce, StraightTh} {
+			rows = append(rows, row{c + " / " + m, sel("main", "data.corpus", c, "boundaries.method", m)})
+		}
+	}
+	table("main", "corpus / method", rows)
+	rows = nil
+	for _, h := range []string{"4", "10", "20", "100", "0"} {
+		label := h
+		if h == "0" {
+			label = "inf (gamma 1)"
+		}
+		rows = append(rows, row{label, sel("gamma", "plugins.discount.params.horizon", h)})
+	}
+	table("gamma", "horizon", rows)
+	table("ablations", "variant", []row{
+		{"base (horizon 20)", sel("gamma", "plugins.discount.params.horizon", "20")},
+		{"plain reward", sel("ablations", "boundaries.reward", "plain")},
+		{"no centring", sel("ablations", "plugins.discount.params.center", "false")},
+		{"no rate loss", sel("ablations", "boundaries.rate_weight", "0")},
+		{"gamma 1", sel("gamma", "plugins.discount.params.horizon", "0")},
+	})
+	rows = nil
+	for _, c := range []string{"opticks", "fortunes"} {
+		for _, m := range []string{WhiteSpace, FixedStr, Reinforce} {
+			rows = append(rows, row{c + " / " + m, sel("english", "data.corpus", c, "boundaries.method", m)})
+		}
+	}
+	for _, m := range []string{WhiteSpace, FixedStr, Reinforce} {
+		rows = append(rows, row{"go-source / " + m, sel("code", "boundaries.method", m)})
+	}
+	table("real text", "corpus / method", rows)
+	rows = nil
+	for _, c := range []string{"skip", "prefix"} {
+		for _, m := range []string{FixedStr, Reinforce} {
+			rows = append(rows, row{c + " / " + m, sel("long", "data.corpus", c, "boundaries.method", m)})
+		}
+		rows = append(rows, row{c + " / reinforce, gate_weight 0.1", sel("gate-weight", "data.corpus", c)})
+	}
+	table("long and gate-weight", "corpus / method", rows)
 
 	// BPB and alignment against the horizon (gamma.toml), seeds as points
 	// and their mean as a line; infinity is drawn at 1000.
