@@ -133,9 +133,9 @@ func (m *Model[T]) Params() []*autodiff.Var[T] { return m.params }
 // GateParams returns the gater's and the straight-through head's parameters.
 func (m *Model[T]) GateParams() []*autodiff.Var[T] { return m.gateSet }
 
-// NumParams counts the parameters used by one estimator (the REINFORCE
-// gater and the straight-through head are alternatives; only the larger
-// is counted).
+// NumParams counts the parameters with the REINFORCE gater and without
+// the straight-through head (the two are alternatives; the head is the
+// smaller by taps*dim + taps - dim - 1).
 func (m *Model[T]) NumParams() int {
 	n := 0
 	for _, p := range m.params {

@@ -77,8 +77,9 @@ func floats[T tensor.Float](x []T) []float64 {
 	return out
 }
 
-// Gates returns the boundaries of the method for a batch, without a tape
-// (evaluation); h is the encoder output's value.
+// gates returns the method's boundaries for a batch, sampled without a
+// gradient path (evaluation, and the fixed schemes in training); h is the
+// encoder output.
 func (tr *Trainer[T]) gates(tp *autodiff.Tape[T], h *autodiff.Var[T], in []int, B, S int, rng *rand.Rand) ([]float64, error) {
 	switch tr.Obj.Method {
 	case Reinforce:
