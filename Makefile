@@ -61,6 +61,8 @@ demo: build
 	$(ABLATE) version
 	$(ABLATE) run experiments/quickstart.toml -j 2
 	$(ABLATE) compare experiments/quickstart.toml --metric test_acc,test_loss
+	$(ABLATE) run experiments/preference/demo.toml -j 2
+	$(ABLATE) compare experiments/preference/demo.toml --by condition --metric r1/delta,r2/delta
 
 deps:
 	apt-get update
