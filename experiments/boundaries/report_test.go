@@ -178,6 +178,7 @@ func TestReport(t *testing.T) {
 		}
 		rows = append(rows, row{label, sel("gamma", "plugins.discount.params.horizon", h)})
 	}
+	rows = append(rows, row{"annealed 4 -> 100", sel("anneal")})
 	table("gamma", "horizon", rows)
 	table("ablations", "variant", []row{
 		{"base (horizon 20)", sel("gamma", "plugins.discount.params.horizon", "20")},
