@@ -2,13 +2,13 @@ package ood
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
+
+	"github.com/ablate-ml/ablate/core/nn"
 )
 
 // flowKey identifies a trained flow: everything that decides its
@@ -61,28 +61,7 @@ func flowCacheDir() (string, error) {
 // saveParams writes the flow's parameters, little-endian float64,
 // atomically.
 func saveParams(path string, f Model) error {
-	buf := make([]byte, 0, 8*f.NumParams())
-	for _, p := range f.Params() {
-		for _, v := range p {
-			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("ood: save flow: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".flow-*")
-	if err != nil {
-		return fmt.Errorf("ood: save flow: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf); err != nil {
-		tmp.Close()
-		return fmt.Errorf("ood: save flow: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("ood: save flow: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := nn.WriteFlat(path, f.Params()); err != nil {
 		return fmt.Errorf("ood: save flow: %w", err)
 	}
 	return nil
@@ -91,18 +70,8 @@ func saveParams(path string, f Model) error {
 // loadParams reads parameters saveParams wrote into f; it fails, saying
 // so, when the file's size does not match f.
 func loadParams(path string, f Model) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
+	if err := nn.ReadFlat(path, f.Params()); err != nil {
 		return fmt.Errorf("ood: load flow: %w", err)
-	}
-	if len(b) != 8*f.NumParams() {
-		return fmt.Errorf("ood: load flow %s: %d bytes, want %d for %d parameters", path, len(b), 8*f.NumParams(), f.NumParams())
-	}
-	for _, p := range f.Params() {
-		for i := range p {
-			p[i] = math.Float64frombits(binary.LittleEndian.Uint64(b))
-			b = b[8:]
-		}
 	}
 	return nil
 }

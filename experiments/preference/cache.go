@@ -3,17 +3,16 @@ package preference
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/ablate-ml/ablate/core/experiment"
+	"github.com/ablate-ml/ablate/core/nn"
 )
 
 // modelKey identifies a trained model: every setting that decides its
@@ -51,47 +50,24 @@ func cacheDir() (string, error) {
 	return filepath.Join(d, "ablate", "preference-models"), nil
 }
 
+func modelValues(m *Model) [][]float64 {
+	vals := make([][]float64, len(m.Params))
+	for i, p := range m.Params {
+		vals[i] = p.Value.Data
+	}
+	return vals
+}
+
 func saveParams(path string, m *Model) error {
-	buf := make([]byte, 0, 8*m.NumParams())
-	for _, p := range m.Params {
-		for _, v := range p.Value.Data {
-			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("preference: save model: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".model-*")
-	if err != nil {
-		return fmt.Errorf("preference: save model: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf); err != nil {
-		tmp.Close()
-		return fmt.Errorf("preference: save model: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("preference: save model: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := nn.WriteFlat(path, modelValues(m)); err != nil {
 		return fmt.Errorf("preference: save model: %w", err)
 	}
 	return nil
 }
 
 func loadParams(path string, m *Model) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
+	if err := nn.ReadFlat(path, modelValues(m)); err != nil {
 		return fmt.Errorf("preference: load model: %w", err)
-	}
-	if len(b) != 8*m.NumParams() {
-		return fmt.Errorf("preference: load model %s: %d bytes, want %d for %d parameters", path, len(b), 8*m.NumParams(), m.NumParams())
-	}
-	for _, p := range m.Params {
-		for i := range p.Value.Data {
-			p.Value.Data[i] = math.Float64frombits(binary.LittleEndian.Uint64(b))
-			b = b[8:]
-		}
 	}
 	return nil
 }
