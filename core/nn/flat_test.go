@@ -10,7 +10,7 @@ import (
 
 func TestFlatRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "m.f64")
-	in := [][]float64{{1, -2.5, math.Inf(1)}, {}, {math.SmallestNonzeroFloat64, -0.0}}
+	in := [][]float64{{1, -2.5, math.Inf(1)}, {}, {math.SmallestNonzeroFloat64, math.Copysign(0, -1)}}
 	if err := WriteFlat(path, in); err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 type array struct {
 	in   any
 	outN int
-	ptr  uint32
 }
 
 func f64In(v []float64) array { return array{in: v} }

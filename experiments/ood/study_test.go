@@ -15,11 +15,11 @@ import (
 
 // gauss is a native diagonal Gaussian on the log of the raw features (the paper's
 // estimator), so that the study's test needs no WebAssembly build.
-type gauss struct{ mu, sd []float64 }
+type gauss struct{ Mu, Sd []float64 }
 
 func (g *gauss) Fit(_ context.Context, x []float64, n, d int) error {
 	x = logs(x)
-	g.mu, g.sd = make([]float64, d), make([]float64, d)
+	g.Mu, g.Sd = make([]float64, d), make([]float64, d)
 	for j := 0; j < d; j++ {
 		var s, q float64
 		for i := 0; i < n; i++ {
@@ -29,7 +29,7 @@ func (g *gauss) Fit(_ context.Context, x []float64, n, d int) error {
 		for i := 0; i < n; i++ {
 			q += (x[i*d+j] - m) * (x[i*d+j] - m)
 		}
-		g.mu[j], g.sd[j] = m, math.Sqrt(q/float64(n-1))
+		g.Mu[j], g.Sd[j] = m, math.Sqrt(q/float64(n-1))
 	}
 	return nil
 }
@@ -39,8 +39,8 @@ func (g *gauss) Score(_ context.Context, dst, x []float64, m, d int) error {
 	for i := 0; i < m; i++ {
 		dst[i] = 0
 		for j := 0; j < d; j++ {
-			z := (x[i*d+j] - g.mu[j]) / g.sd[j]
-			dst[i] += -0.5*z*z - math.Log(g.sd[j])
+			z := (x[i*d+j] - g.Mu[j]) / g.Sd[j]
+			dst[i] += -0.5*z*z - math.Log(g.Sd[j])
 		}
 	}
 	return nil

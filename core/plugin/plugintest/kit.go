@@ -23,7 +23,6 @@ type options struct {
 	n, d     int
 	probs    bool
 	seed     uint64
-	logprob  plugin.LogProbFunc
 	checkOOD bool
 }
 
