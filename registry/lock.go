@@ -10,6 +10,8 @@ import (
 	"sort"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/ablate-ml/ablate/internal/atomicfile"
 )
 
 // LockFile is the lockfile's name, beside the experiment file.
@@ -78,21 +80,7 @@ func WriteLock(dir string, l Lock) error {
 	if err := toml.NewEncoder(&buf).Encode(l); err != nil {
 		return fmt.Errorf("%w: %w", ErrLock, err)
 	}
-	f, err := os.CreateTemp(dir, ".ablate.lock-*")
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrLock, err)
-	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return fmt.Errorf("%w: %w", ErrLock, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("%w: %w", ErrLock, err)
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, LockFile)); err != nil {
-		os.Remove(f.Name())
+	if err := atomicfile.Write(filepath.Join(dir, LockFile), buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("%w: %w", ErrLock, err)
 	}
 	return nil

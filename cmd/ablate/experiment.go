@@ -15,6 +15,7 @@ import (
 	"github.com/ablate-ml/ablate/core/experiment"
 	"github.com/ablate-ml/ablate/core/plugin"
 	"github.com/ablate-ml/ablate/core/report"
+	"github.com/ablate-ml/ablate/internal/atomicfile"
 	"github.com/ablate-ml/ablate/sdk/abi"
 )
 
@@ -425,11 +426,7 @@ func runReport(_ context.Context, e *env, args []string) error {
 	if err := report.WriteHTML(&buf, page); err != nil {
 		return err
 	}
-	tmp := *out + ".tmp"
-	if err := os.WriteFile(tmp, []byte(buf.String()), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, *out); err != nil {
+	if err := atomicfile.Write(*out, []byte(buf.String()), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote %s: %d sweeps, %d runs, %d KB\n", *out, len(page.Sections), len(recs), len(buf.String())/1024)

@@ -18,6 +18,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/ablate-ml/ablate/internal/atomicfile"
 )
 
 // RunEnv is what a study's Run receives: its decoded settings, seed and
@@ -181,23 +183,7 @@ func SVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 // writeAtomic writes data to a temporary file beside path, syncs it and
 // renames it into place, so readers see the old file or the new one.
 func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("experiment: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
 		return fmt.Errorf("experiment: writing %s: %w", path, err)
 	}
 	return nil
