@@ -1,0 +1,250 @@
+package sgemm
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+const (
+	mr = 6   // rows of the micro-kernel's block of C
+	nr = 16  // columns of the micro-kernel's block of C (two YMM registers)
+	kc = 256 // depth of a packed block: a 6 x 256 panel of A and a 256 x 16 panel of B fit in L1
+	mc = 72  // rows of A packed at once (12 panels; 72 KB, held in L2)
+	nc = 1024
+)
+
+// parallelFlops is the size (m*n*k) from which a product is split over
+// goroutines; below it the cost of starting them is not repaid.
+const parallelFlops = 1 << 18
+
+type buffers struct {
+	a, b []float32
+	edge [mr * nr]float32
+}
+
+var pool = sync.Pool{New: func() any {
+	return &buffers{a: make([]float32, mc*kc), b: make([]float32, kc*nc)}
+}}
+
+// Sgemm computes c = alpha*op(a)*op(b) + beta*c for row-major matrices:
+// op(a) is m x k (a is k x m with leading dimension lda if transA), op(b) is
+// k x n, c is m x n with leading dimension ldc. When beta is 0, c is not
+// read. It must only be called when Available is true; it panics otherwise.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if !Available {
+		panic("sgemm: the processor does not support the AVX2/FMA kernel")
+	}
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("sgemm: negative size m=%d n=%d k=%d", m, n, k))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	// The kernel does not check bounds: every slice is checked here.
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	check("a", a, ar, ac, lda)
+	check("b", b, br, bc, ldb)
+	check("c", c, m, n, ldc)
+	if k == 0 || alpha == 0 {
+		scale(m, n, beta, c, ldc)
+		return
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if workers == 1 || m*n*k < parallelFlops {
+		serial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	// Split C into column blocks (whole panels of nr) when it is wider than
+	// tall, into row blocks (whole panels of mr) otherwise. Each worker runs
+	// the serial algorithm on its block; the blocks' sums do not depend on
+	// the split.
+	var wg sync.WaitGroup
+	if n >= m {
+		parts := split(n, nr, workers)
+		for w := 0; w+1 < len(parts); w++ {
+			j0, j1 := parts[w], parts[w+1]
+			bo := j0 * ldb // op(b) columns j0..: rows of b if transB
+			if !transB {
+				bo = j0
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				serial(transA, transB, m, j1-j0, k, alpha, a, lda, b[bo:], ldb, beta, c[j0:], ldc)
+			}()
+		}
+	} else {
+		parts := split(m, mr, workers)
+		for w := 0; w+1 < len(parts); w++ {
+			i0, i1 := parts[w], parts[w+1]
+			ao := i0 * lda
+			if transA {
+				ao = i0
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				serial(transA, transB, i1-i0, n, k, alpha, a[ao:], lda, b, ldb, beta, c[i0*ldc:], ldc)
+			}()
+		}
+	}
+	wg.Wait()
+}
+
+func check(name string, s []float32, rows, cols, ld int) {
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("sgemm: leading dimension of %s is %d, below its %d columns", name, ld, cols))
+	}
+	if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("sgemm: %s has %d elements; a %d x %d matrix with leading dimension %d needs %d", name, len(s), rows, cols, ld, (rows-1)*ld+cols))
+	}
+}
+
+// split divides [0, n) into at most workers ranges whose boundaries are
+// multiples of unit.
+func split(n, unit, workers int) []int {
+	units := (n + unit - 1) / unit
+	if workers > units {
+		workers = units
+	}
+	parts := make([]int, 0, workers+1)
+	for w := 0; w <= workers; w++ {
+		parts = append(parts, min(n, (units*w/workers)*unit))
+	}
+	return parts
+}
+
+func scale(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// serial is the blocked algorithm on one goroutine.
+func serial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	buf := pool.Get().(*buffers)
+	defer pool.Put(buf)
+	for j0 := 0; j0 < n; j0 += nc {
+		nb := min(nc, n-j0)
+		for p0 := 0; p0 < k; p0 += kc {
+			kb := min(kc, k-p0)
+			// The first block of k applies beta; later ones add to it.
+			bet := float32(1)
+			if p0 == 0 {
+				bet = beta
+			}
+			packB(transB, b, ldb, p0, kb, j0, nb, buf.b)
+			for i0 := 0; i0 < m; i0 += mc {
+				mb := min(mc, m-i0)
+				packA(transA, a, lda, i0, mb, p0, kb, buf.a)
+				macro(mb, nb, kb, alpha, buf.a, buf.b, bet, c[i0*ldc+j0:], ldc, &buf.edge)
+			}
+		}
+	}
+}
+
+// macro runs the micro-kernel over an mb x nb block of C from packed panels.
+func macro(mb, nb, kb int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc int, edge *[mr * nr]float32) {
+	accumulate := 0
+	if beta != 0 {
+		accumulate = 1
+	}
+	for jr := 0; jr < nb; jr += nr {
+		nw := min(nr, nb-jr)
+		bpan := bp[jr*kb:]
+		for ir := 0; ir < mb; ir += mr {
+			mh := min(mr, mb-ir)
+			apan := ap[ir*kb:]
+			if mh == mr && nw == nr {
+				kernel(kb, &apan[0], &bpan[0], &c[ir*ldc+jr], ldc, alpha, beta, accumulate)
+				continue
+			}
+			// A partial block: the kernel writes a full 6 x 16 block into
+			// edge, and the part inside C is combined here.
+			kernel(kb, &apan[0], &bpan[0], &edge[0], nr, alpha, 0, 0)
+			for i := 0; i < mh; i++ {
+				row := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nw]
+				src := edge[i*nr : i*nr+nw]
+				if beta == 0 {
+					copy(row, src)
+					continue
+				}
+				for j := range row {
+					row[j] = beta*row[j] + src[j]
+				}
+			}
+		}
+	}
+}
+
+// packA copies rows i0..i0+mb of op(a), columns p0..p0+kb, into panels of
+// mr rows stored column by column (dst[panel*mr*kb + p*mr + i]), padding the
+// last panel with zeros.
+func packA(trans bool, a []float32, lda, i0, mb, p0, kb int, dst []float32) {
+	for ir := 0; ir < mb; ir += mr {
+		pan := dst[ir*kb : ir*kb+mr*kb]
+		mh := min(mr, mb-ir)
+		if trans {
+			// op(a)[i][p] = a[p][i]: each p gives mh contiguous values.
+			for p := 0; p < kb; p++ {
+				src := a[(p0+p)*lda+i0+ir:]
+				d := pan[p*mr : p*mr+mr]
+				copy(d, src[:mh])
+				clear(d[mh:])
+			}
+			continue
+		}
+		if mh < mr {
+			clear(pan)
+		}
+		for i := 0; i < mh; i++ {
+			src := a[(i0+ir+i)*lda+p0 : (i0+ir+i)*lda+p0+kb]
+			for p, v := range src {
+				pan[p*mr+i] = v
+			}
+		}
+	}
+}
+
+// packB copies rows p0..p0+kb of op(b), columns j0..j0+nb, into panels of nr
+// columns stored row by row (dst[panel*nr*kb + p*nr + j]), padding the last
+// panel with zeros.
+func packB(trans bool, b []float32, ldb, p0, kb, j0, nb int, dst []float32) {
+	for jr := 0; jr < nb; jr += nr {
+		pan := dst[jr*kb : jr*kb+nr*kb]
+		nw := min(nr, nb-jr)
+		if !trans {
+			for p := 0; p < kb; p++ {
+				d := pan[p*nr : p*nr+nr]
+				copy(d, b[(p0+p)*ldb+j0+jr:(p0+p)*ldb+j0+jr+nw])
+				clear(d[nw:])
+			}
+			continue
+		}
+		// op(b)[p][j] = b[j][p]: each j gives kb contiguous values.
+		if nw < nr {
+			clear(pan)
+		}
+		for j := 0; j < nw; j++ {
+			src := b[(j0+jr+j)*ldb+p0 : (j0+jr+j)*ldb+p0+kb]
+			for p, v := range src {
+				pan[p*nr+j] = v
+			}
+		}
+	}
+}

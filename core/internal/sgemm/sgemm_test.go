@@ -1,0 +1,180 @@
+package sgemm
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+func skipUnavailable(t testing.TB) {
+	if !Available {
+		t.Skip("no AVX2/FMA on this processor (or built with purego)")
+	}
+}
+
+// reference computes alpha*op(a)*op(b) + beta*c in float64 by the
+// definition, and for each element the bound sum |alpha op(a)_ip op(b)_pj| +
+// |beta c_ij| that scales float32 rounding errors.
+func reference(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) (ref, mag []float64) {
+	ref, mag = make([]float64, m*n), make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s, g float64
+			for p := 0; p < k; p++ {
+				var x, y float32
+				if transA {
+					x = a[p*lda+i]
+				} else {
+					x = a[i*lda+p]
+				}
+				if transB {
+					y = b[j*ldb+p]
+				} else {
+					y = b[p*ldb+j]
+				}
+				s += float64(x) * float64(y)
+				g += math.Abs(float64(x) * float64(y))
+			}
+			s *= float64(alpha)
+			g *= math.Abs(float64(alpha))
+			if beta != 0 {
+				s += float64(beta) * float64(c[i*ldc+j])
+				g += math.Abs(float64(beta) * float64(c[i*ldc+j]))
+			}
+			ref[i*n+j], mag[i*n+j] = s, g
+		}
+	}
+	return ref, mag
+}
+
+func fill(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
+
+type shape struct{ m, n, k int }
+
+// TestAgainstDefinition checks every transpose combination, alpha and beta
+// (0 with NaN in c, which must not be read), padded leading dimensions, and
+// sizes around every block edge (mr 6, nr 16, kc 256, mc 72, nc 1024) and
+// across the parallel threshold, against a float64 sum by the definition,
+// within float32 rounding: |c - ref| <= (k+2) * 2^-23 * sum |terms|.
+func TestAgainstDefinition(t *testing.T) {
+	skipUnavailable(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	shapes := []shape{{1, 1, 1}, {6, 16, 1}, {5, 15, 3}, {7, 17, 9}, {12, 32, 256}, {13, 33, 257},
+		{71, 40, 30}, {73, 47, 513}, {128, 256, 784}, {128, 10, 256}, {256, 10, 128}, {3, 1030, 20}, {150, 7, 300}}
+	for _, sh := range shapes {
+		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+			for _, ab := range [][2]float32{{1, 0}, {1, 1}, {-0.5, 0.25}} {
+				m, n, k := sh.m, sh.n, sh.k
+				ar, ac := m, k
+				if tr[0] {
+					ar, ac = k, m
+				}
+				br, bc := k, n
+				if tr[1] {
+					br, bc = n, k
+				}
+				lda, ldb, ldc := ac+2, bc+1, n+3
+				a, b := fill(r, (ar-1)*lda+ac), fill(r, (br-1)*ldb+bc)
+				c := fill(r, (m-1)*ldc+n)
+				ref, mag := reference(tr[0], tr[1], m, n, k, ab[0], a, lda, b, ldb, ab[1], c, ldc)
+				if ab[1] == 0 {
+					for i := range c {
+						c[i] = float32(math.NaN())
+					}
+				}
+				pad := append([]float32(nil), c...)
+				Sgemm(tr[0], tr[1], m, n, k, ab[0], a, lda, b, ldb, ab[1], c, ldc)
+				tol := float64(k+2) * math.Ldexp(1, -23)
+				for i := 0; i < m; i++ {
+					for j := 0; j < n; j++ {
+						got, want := float64(c[i*ldc+j]), ref[i*n+j]
+						if !(math.Abs(got-want) <= tol*mag[i*n+j]+1e-30) {
+							t.Fatalf("m=%d n=%d k=%d trans=%v alpha,beta=%v: c[%d][%d] = %v, want %v (bound %g)", m, n, k, tr, ab, i, j, got, want, tol*mag[i*n+j])
+						}
+					}
+					for j := n; j < ldc && i*ldc+j < len(c); j++ {
+						if math.Float32bits(c[i*ldc+j]) != math.Float32bits(pad[i*ldc+j]) {
+							t.Fatalf("m=%d n=%d k=%d: wrote into the padding of row %d at column %d", m, n, k, i, j)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSplitIsBitIdentical: one worker and several give the same bits, for
+// products split by columns and by rows.
+func TestSplitIsBitIdentical(t *testing.T) {
+	skipUnavailable(t)
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, sh := range []shape{{128, 256, 784}, {300, 20, 200}, {50, 700, 100}} {
+		a, b := fill(r, sh.m*sh.k), fill(r, sh.k*sh.n)
+		run := func(procs int) []float32 {
+			old := runtime.GOMAXPROCS(procs)
+			defer runtime.GOMAXPROCS(old)
+			c := make([]float32, sh.m*sh.n)
+			Sgemm(false, false, sh.m, sh.n, sh.k, 1, a, sh.k, b, sh.n, 0, c, sh.n)
+			return c
+		}
+		one := run(1)
+		for _, p := range []int{2, 3, 7} {
+			many := run(p)
+			for i := range one {
+				if math.Float32bits(one[i]) != math.Float32bits(many[i]) {
+					t.Fatalf("%v: GOMAXPROCS %d differs from 1 at %d: %v vs %v", sh, p, i, many[i], one[i])
+				}
+			}
+		}
+	}
+}
+
+func TestZeroSizesAndScaling(t *testing.T) {
+	skipUnavailable(t)
+	c := []float32{1, 2, 3, 4}
+	Sgemm(false, false, 2, 2, 0, 1, nil, 1, nil, 2, 3, c, 2)
+	for i, want := range []float32{3, 6, 9, 12} {
+		if c[i] != want {
+			t.Fatalf("k=0 must scale c by beta: %v", c)
+		}
+	}
+	c = []float32{float32(math.NaN()), 1}
+	Sgemm(false, false, 1, 2, 1, 0, []float32{1}, 1, []float32{1, 1}, 2, 0, c, 2)
+	if c[0] != 0 || c[1] != 0 {
+		t.Fatalf("alpha=0, beta=0 must zero c without reading it: %v", c)
+	}
+}
+
+func TestShortSlicesPanic(t *testing.T) {
+	skipUnavailable(t)
+	for name, f := range map[string]func(){
+		"a": func() {
+			Sgemm(false, false, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2)
+		},
+		"b": func() {
+			Sgemm(false, true, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 3), 2, 0, make([]float32, 4), 2)
+		},
+		"c": func() {
+			Sgemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 3), 2)
+		},
+		"ld": func() {
+			Sgemm(false, false, 2, 2, 2, 1, make([]float32, 4), 1, make([]float32, 4), 2, 0, make([]float32, 4), 2)
+		},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic for a slice too short for its matrix", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
