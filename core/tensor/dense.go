@@ -6,6 +6,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/ablate-ml/ablate/core/internal/sgemm"
 )
 
 // Float is the element type of a Dense array.
@@ -127,6 +129,10 @@ func Gemm[T Float](transA, transB bool, alpha T, a, b *Dense[T], beta T, c *Dens
 	}
 	switch cd := any(c.Data).(type) {
 	case []float32:
+		if kernelSgemm(m, n, k) {
+			sgemm.Sgemm(transA, transB, m, n, k, float32(alpha), any(a.Data).([]float32), ac, any(b.Data).([]float32), bc, float32(beta), cd, n)
+			return
+		}
 		blas32.Implementation().Sgemm(ta, tb, m, n, k, float32(alpha), any(a.Data).([]float32), ac, any(b.Data).([]float32), bc, float32(beta), cd, n)
 	case []float64:
 		blas64.Implementation().Dgemm(ta, tb, m, n, k, float64(alpha), any(a.Data).([]float64), ac, any(b.Data).([]float64), bc, float64(beta), cd, n)

@@ -40,8 +40,14 @@ func naiveGemm(transA, transB bool, a, b *Dense[float64]) [][]float64 {
 
 func TestGemmAgainstLoop(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, tc := range []struct{ ta, tb bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
-		m, k, n := 3, 4, 5
+	// 3 x 5 goes to gonum's sgemm; 13 x 37 (float32) to the AVX2 kernel where
+	// the processor has it.
+	for _, tc := range []struct {
+		ta, tb  bool
+		m, k, n int
+	}{{false, false, 3, 4, 5}, {true, false, 3, 4, 5}, {false, true, 3, 4, 5}, {true, true, 3, 4, 5},
+		{false, false, 13, 40, 37}, {true, false, 13, 40, 37}, {false, true, 13, 40, 37}, {true, true, 13, 40, 37}} {
+		m, k, n := tc.m, tc.k, tc.n
 		as, bs := []int{m, k}, []int{k, n}
 		if tc.ta {
 			as = []int{k, m}
