@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.6.1
 # The test suite's budget: about 15 minutes on 2 cores.
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all build build-openblas bench-openblas test test-short bench lint format check plugins demo deps fuzz fuzz-short clean
+.PHONY: all build build-openblas bench-core bench-openblas test test-short bench lint format check plugins demo deps fuzz fuzz-short clean
 
 all: build
 
@@ -32,10 +32,16 @@ test-short:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./plugins/... ./registry/... ./experiments/...
 
-# The core benchmarks with gonum's pure-Go BLAS and with OpenBLAS, one after the other.
-bench-openblas:
-	$(GO) test -run '^$$' -bench 'MLPStep|GradNorms' -benchmem ./core/...
-	CGO_LDFLAGS=-lopenblas $(GO) test -tags openblas -run '^$$' -bench 'MLPStep|GradNorms' -benchmem ./core/...
+# The core benchmarks with each backend, one after the other: the default build
+# (the AVX2/FMA sgemm kernel where the processor has it), gonum alone (purego),
+# and OpenBLAS.
+CORE_BENCH := 'MLPStep|GradNorms|Sgemm/(fwd1|dw1|sq)'
+bench-core:
+	$(GO) test -run '^$$' -bench $(CORE_BENCH) -benchmem ./core/...
+	$(GO) test -tags purego -run '^$$' -bench 'MLPStep|GradNorms' -benchmem ./core/autodiff ./core/optim
+	CGO_LDFLAGS=-lopenblas $(GO) test -tags openblas -run '^$$' -bench 'MLPStep|GradNorms' -benchmem ./core/autodiff ./core/optim
+
+bench-openblas: bench-core
 
 lint:
 	$(GO) vet ./...
@@ -80,7 +86,8 @@ FUZZ_TARGETS := \
 	FuzzResolveParams:./core/plugin \
 	FuzzLoad:./plugins/internal/estim \
 	FuzzLoad:./core/nn \
-	FuzzName:./registry
+	FuzzName:./registry \
+	FuzzSgemm:./core/internal/sgemm
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

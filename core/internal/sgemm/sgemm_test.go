@@ -178,3 +178,39 @@ func TestShortSlicesPanic(t *testing.T) {
 		}()
 	}
 }
+
+// FuzzSgemm: any small shape, transposes, leading-dimension padding, alpha
+// and beta give the definition's result within float32 rounding.
+func FuzzSgemm(f *testing.F) {
+	f.Add(uint8(7), uint8(17), uint8(9), uint8(0), uint8(3), int8(4), int8(0), uint64(1))
+	f.Add(uint8(13), uint8(40), uint8(255), uint8(3), uint8(0), int8(-2), int8(3), uint64(2))
+	f.Fuzz(func(t *testing.T, m8, n8, k8, flags, padding uint8, alpha8, beta8 int8, seed uint64) {
+		if !Available {
+			t.Skip("no AVX2/FMA")
+		}
+		m, n, k := int(m8%40)+1, int(n8%40)+1, int(k8)%300
+		ta, tb := flags&1 != 0, flags&2 != 0
+		alpha, beta := float32(alpha8)/4, float32(beta8)/4
+		ar, ac := m, k
+		if ta {
+			ar, ac = k, m
+		}
+		br, bc := k, n
+		if tb {
+			br, bc = n, k
+		}
+		lda, ldb, ldc := max(1, ac)+int(padding%3), max(1, bc)+int(padding/3%3), n+int(padding/9%3)
+		r := rand.New(rand.NewPCG(seed, 7))
+		a, b, c := fill(r, max(0, (ar-1)*lda+ac)), fill(r, max(0, (br-1)*ldb+bc)), fill(r, (m-1)*ldc+n)
+		ref, mag := reference(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		tol := float64(k+2) * math.Ldexp(1, -23)
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				if got, want := float64(c[i*ldc+j]), ref[i*n+j]; !(math.Abs(got-want) <= tol*mag[i*n+j]+1e-30) {
+					t.Fatalf("m=%d n=%d k=%d ta=%v tb=%v alpha=%v beta=%v: c[%d][%d] = %v, want %v", m, n, k, ta, tb, alpha, beta, i, j, got, want)
+				}
+			}
+		}
+	})
+}
