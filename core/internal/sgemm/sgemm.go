@@ -211,12 +211,21 @@ func packA(trans bool, a []float32, lda, i0, mb, p0, kb int, dst []float32) {
 		}
 		if mh < mr {
 			clear(pan)
-		}
-		for i := 0; i < mh; i++ {
-			src := a[(i0+ir+i)*lda+p0 : (i0+ir+i)*lda+p0+kb]
-			for p, v := range src {
-				pan[p*mr+i] = v
+			for i := 0; i < mh; i++ {
+				src := a[(i0+ir+i)*lda+p0 : (i0+ir+i)*lda+p0+kb]
+				for p, v := range src {
+					pan[p*mr+i] = v
+				}
 			}
+			continue
+		}
+		// Six rows at once: each group of six in the panel is written whole.
+		o := (i0+ir)*lda + p0
+		r0, r1, r2 := a[o:o+kb], a[o+lda:o+lda+kb], a[o+2*lda:o+2*lda+kb]
+		r3, r4, r5 := a[o+3*lda:o+3*lda+kb], a[o+4*lda:o+4*lda+kb], a[o+5*lda:o+5*lda+kb]
+		for p := range r0 {
+			d := pan[p*mr : p*mr+mr : p*mr+mr]
+			d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 		}
 	}
 }
