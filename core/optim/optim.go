@@ -124,7 +124,12 @@ type adamKernel struct {
 
 func adamUpdate[T Float](k adamKernel, w, g []T, m, v []float64) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
-	for j := range w {
+	start := 0
+	if w32, ok := any(w).([]float32); ok && adamVector && len(w) >= 4 {
+		adamAVX(w32, any(g).([]float32), m, v, &k)
+		start = len(w) &^ 3
+	}
+	for j := start; j < len(w); j++ {
 		gj := float64(g[j])
 		mj := k.b1*m[j] + (1-k.b1)*gj
 		vj := k.b2*v[j] + (1-k.b2)*gj*gj
