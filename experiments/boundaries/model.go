@@ -19,6 +19,12 @@ type Config struct {
 	Taps          int     // W: the gater's taps (the last W-1 gates and a bias)
 	Scale         float64 // s: the gater's scale
 	Rate          float64 // rho: the target boundary rate (the gater's prior logit)
+	// Deviation: each byte receives its chunk's change through the middle
+	// layers (output minus input) rather than the chunk's output.
+	Deviation bool
+	// ZeroGate starts the gater's weights at 0 (the policy Bernoulli(rho) at
+	// every byte) instead of normal with sd 1/sqrt(Dim).
+	ZeroGate bool
 }
 
 // Validate reports the first bad size.
@@ -121,6 +127,11 @@ func NewModel[T tensor.Float](c Config, rng *rand.Rand) (*Model[T], error) {
 	m.bFinal = p("final.b", tensor.New[T](c.Vocab))
 	m.wGate = p("gate.w", randn[T](rng, sd, d, c.Taps))
 	m.bGate = p("gate.b", tensor.New[T](c.Taps))
+	if c.ZeroGate {
+		// Drawn and then cleared, so that every other weight is initialised
+		// as with the normal gater.
+		clear(m.wGate.Value.Data)
+	}
 	m.wSTE = p("ste.w", randn[T](rng, sd, d, 1))
 	m.bSTE = p("ste.b", tensor.New[T](1))
 	m.gateSet = []*autodiff.Var[T]{m.wGate, m.bGate, m.wSTE, m.bSTE}
@@ -206,7 +217,8 @@ func Chunks(gates []float64, B, T int) (rows, of, lens []int) {
 }
 
 // Rest runs the model from the encoder output h and the gates to the
-// next-symbol logits [B*T, Vocab]. scale, when not nil ([B*T, 1], value 1 at
+// next-symbol logits [B*T, Vocab]: every byte adds to its h the output of
+// its chunk (or, with Cfg.Deviation, that output minus the chunk's input). scale, when not nil ([B*T, 1], value 1 at
 // every boundary), multiplies the rows of h picked as chunks: the
 // straight-through path by which the boundaries receive a gradient.
 func (m *Model[T]) Rest(tp *autodiff.Tape[T], h *autodiff.Var[T], gates []float64, B, S int, scale *autodiff.Var[T]) *autodiff.Var[T] {
@@ -215,7 +227,8 @@ func (m *Model[T]) Rest(tp *autodiff.Tape[T], h *autodiff.Var[T], gates []float6
 	if scale != nil {
 		src = tp.Mul(h, scale)
 	}
-	c := tp.SelectRows(src, rows)
+	c0 := tp.SelectRows(src, rows)
+	c := c0
 	for _, b := range m.mid {
 		c = m.run(tp, b, c, func(q, k, v *autodiff.Var[T]) *autodiff.Var[T] {
 			var outs []*autodiff.Var[T]
@@ -230,6 +243,9 @@ func (m *Model[T]) Rest(tp *autodiff.Tape[T], h *autodiff.Var[T], gates []float6
 			}
 			return tp.Concat(0, outs...)
 		})
+	}
+	if m.Cfg.Deviation {
+		c = tp.Sub(c, c0)
 	}
 	x := tp.Add(h, tp.SelectRows(c, of))
 	for _, b := range m.up {

@@ -81,7 +81,12 @@ func TestCausal(t *testing.T) {
 		in[i] = rng.IntN(cfg.Vocab)
 	}
 	V := cfg.Vocab
-	for _, method := range []string{Reinforce, StraightTh, WhiteSpace} {
+	for _, c := range []struct {
+		method string
+		dev    bool
+	}{{Reinforce, false}, {StraightTh, false}, {WhiteSpace, false}, {Reinforce, true}} {
+		method := c.method
+		m.Cfg.Deviation = c.dev
 		f0, e0, g0 := forward(m, method, in, B, S, 5)
 		for _, pos := range []int{3, 11, 20, 29} {
 			alt := append([]int{}, in...)
@@ -132,7 +137,9 @@ func TestModelGradients(t *testing.T) {
 	}
 	rateCoef, _ := RateCoef(logits, B, S, 0.3, cfg.Rate)
 	noise := randn[float64](rng, 1, B*S, 1)
-	for _, ste := range []bool{false, true} {
+	for _, c := range []struct{ ste, dev bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		ste := c.ste
+		m.Cfg.Deviation = c.dev
 		f := func(tp *autodiff.Tape[float64]) *autodiff.Var[float64] {
 			h := m.Down(tp, in, B, S)
 			var scale *autodiff.Var[float64]
@@ -150,7 +157,7 @@ func TestModelGradients(t *testing.T) {
 		// 1e-6: central differences at step 1e-5 in float64 (the core ops'
 		// own tolerance).
 		if e := autodiff.CheckGrad(f, m.Params(), 1e-5); e > 1e-6 {
-			t.Errorf("ste path %v: largest relative error %.3g", ste, e)
+			t.Errorf("ste path %v, deviation %v: largest relative error %.3g", ste, c.dev, e)
 		}
 	}
 }
@@ -173,5 +180,47 @@ func TestChunks(t *testing.T) {
 	}
 	if lens[0] != 3 || lens[1] != 2 {
 		t.Errorf("lens %v, want [3 2]", lens)
+	}
+}
+
+// TestZeroGate: with ZeroGate every logit of the fresh gater is the capped logit(rho)
+// whatever the bytes and the earlier gates, and every other weight is the
+// one the normal initialisation draws from the same seed.
+func TestZeroGate(t *testing.T) {
+	cfg := smallConfig()
+	zc := cfg
+	zc.ZeroGate = true
+	m, err := NewModel[float64](cfg, rand.New(rand.NewPCG(5, 5)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := NewModel[float64](zc, rand.New(rand.NewPCG(5, 5)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range z.Params() {
+		if p == z.wGate {
+			continue
+		}
+		for j, v := range p.Value.Data {
+			if v != m.Params()[i].Value.Data[j] {
+				t.Fatalf("%s[%d] = %g, want %g as in the normal initialisation", p.Name, j, v, m.Params()[i].Value.Data[j])
+			}
+		}
+	}
+	const B, S = 2, 20
+	rng := rand.New(rand.NewPCG(6, 6))
+	in := make([]int, B*S)
+	for i := range in {
+		in[i] = rng.IntN(cfg.Vocab)
+	}
+	tp := autodiff.NewTape[float64]()
+	g := Gater{Taps: cfg.Taps, Scale: cfg.Scale, Rate: cfg.Rate}
+	_, logits := g.Sample(z.GateV(tp, z.Down(tp, in, B, S)).Value.Data, B, S, rng)
+	want := 6 * math.Tanh(math.Log(cfg.Rate/(1-cfg.Rate))/6) // the soft cap of logit(rho)
+	for i, l := range logits {
+		if math.Abs(l-want) > 1e-12 {
+			t.Fatalf("logit %d = %g, want 6 tanh(logit(rho)/6) = %g", i, l, want)
+		}
 	}
 }

@@ -34,6 +34,8 @@ type Settings struct {
 		UpWindow int     `toml:"up_window"` // 0: pointwise up layers
 		Taps     int     `toml:"taps"`      // W
 		Scale    float64 `toml:"scale"`     // s
+		Upsample string  `toml:"upsample"`  // "output" (a byte adds its chunk's output) or "deviation" (output minus input)
+		GateInit string  `toml:"gate_init"` // "normal" (sd 1/sqrt(dim)) or "zero" (the gater starts as Bernoulli(rate))
 	} `toml:"model"`
 	Boundaries struct {
 		Method      string  `toml:"method"` // reinforce, ste, stride, uniform, whitespace
@@ -52,6 +54,7 @@ type Settings struct {
 		LR     float64 `toml:"lr"`
 		Warmup int     `toml:"warmup"`
 		Clip   float64 `toml:"clip"`
+		GateLR float64 `toml:"gate_lr"` // the boundary heads' learning rate as a multiple of lr
 	} `toml:"train"`
 	Eval struct {
 		Every     int `toml:"every"`      // steps between logged training metrics
@@ -115,6 +118,12 @@ func (s *Settings) Validate() error {
 	if !(m.Scale > 0 && m.Scale <= 100) {
 		ps.Addf("model.scale", "want (0, 100], got %g", m.Scale)
 	}
+	if m.Upsample != "output" && m.Upsample != "deviation" {
+		ps.Addf("model.upsample", "want \"output\" or \"deviation\", got %q", m.Upsample)
+	}
+	if m.GateInit != "normal" && m.GateInit != "zero" {
+		ps.Addf("model.gate_init", "want \"normal\" or \"zero\", got %q", m.GateInit)
+	}
 	b := s.Boundaries
 	if !oneOf(b.Method, Methods) {
 		ps.Addf("boundaries.method", "want one of %s, got %q", strings.Join(Methods, ", "), b.Method)
@@ -153,6 +162,9 @@ func (s *Settings) Validate() error {
 	if t.Warmup < 0 {
 		ps.Addf("train.warmup", "want >= 0, got %d", t.Warmup)
 	}
+	if !(t.GateLR > 0 && t.GateLR <= 1000) {
+		ps.Addf("train.gate_lr", "want (0, 1000] (a multiple of train.lr), got %g", t.GateLR)
+	}
 	if !(t.Clip >= 0) {
 		ps.Addf("train.clip", "want >= 0 (0 = no clipping), got %g", t.Clip)
 	}
@@ -187,10 +199,12 @@ func (Study) Settings() any {
 	s.Data.TrainBytes, s.Data.ValidWindows = 2000000, 64
 	s.Model.Dim, s.Model.Heads, s.Model.Down, s.Model.Mid, s.Model.Up = 32, 2, 1, 2, 1
 	s.Model.Window, s.Model.UpWindow, s.Model.Taps, s.Model.Scale = 16, 0, 8, 1
+	s.Model.Upsample, s.Model.GateInit = "output", "normal"
 	b := &s.Boundaries
 	b.Method, b.Rate, b.Reward = Reinforce, 0.2, "early-exit"
 	b.GateWeight, b.RateWeight, b.EarlyWeight, b.Tau, b.PriorWeight = 0.01, 0.01, 0.1, 0.5, 1
 	s.Train.Steps, s.Train.Batch, s.Train.Seq, s.Train.LR, s.Train.Warmup, s.Train.Clip = 600, 8, 256, 3e-3, 50, 1
+	s.Train.GateLR = 1
 	s.Eval.Every, s.Eval.VarianceK, s.Eval.Variance = 25, 8, 3
 	return s
 }
@@ -259,7 +273,8 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 		return fmt.Errorf("boundaries: corpus %s has %d training and %d validation bytes, want at least train.seq+1 = %d", c.Name, len(c.Train), len(c.Valid), S+1)
 	}
 	cfg := Config{Vocab: c.Alpha.Size(), Dim: s.Model.Dim, Heads: s.Model.Heads, Down: s.Model.Down, Mid: s.Model.Mid, Up: s.Model.Up,
-		Window: s.Model.Window, UpWindow: s.Model.UpWindow, Taps: s.Model.Taps, Scale: s.Model.Scale, Rate: s.Boundaries.Rate}
+		Window: s.Model.Window, UpWindow: s.Model.UpWindow, Taps: s.Model.Taps, Scale: s.Model.Scale, Rate: s.Boundaries.Rate,
+		Deviation: s.Model.Upsample == "deviation", ZeroGate: s.Model.GateInit == "zero"}
 	m, err := NewModel[float32](cfg, env.Rand("init"))
 	if err != nil {
 		return err
@@ -282,13 +297,9 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 	env.Logf("%s on %s: %d parameters, %d symbols, %d training bytes", b.Method, c.Name, m.NumParams(), c.Alpha.Size(), len(c.Train))
 
 	batches, gates, vrng := env.Rand("batches"), env.Rand("gates"), env.Rand("variance")
-	opt := &optim.Adam[float32]{}
 	sched := optim.WarmupCosine{Base: s.Train.LR, Warmup: s.Train.Warmup, Total: s.Train.Steps, Min: s.Train.LR / 10}
 	ps := m.Params()
-	vals, grads := make([][]float32, len(ps)), make([][]float32, len(ps))
-	for i, p := range ps {
-		vals[i], grads[i] = p.Value.Data, p.Grad.Data
-	}
+	opt := newStepper(m, s.Train.GateLR)
 	varAt := map[int]int{}
 	if Learned(b.Method) && s.Eval.VarianceK > 0 {
 		for i := 0; i < s.Eval.Variance; i++ {
@@ -326,10 +337,9 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 			return fmt.Errorf("boundaries: loss is NaN at step %d", step)
 		}
 		if s.Train.Clip > 0 {
-			optim.ClipGlobalNorm(grads, s.Train.Clip)
+			optim.ClipGlobalNorm(opt.grads, s.Train.Clip)
 		}
-		opt.LR = sched.LR(step)
-		opt.StepSlices(vals, grads)
+		opt.step(sched.LR(step))
 		acc.Final += stt.Final
 		acc.Early += stt.Early
 		acc.Rate += stt.Rate
@@ -375,6 +385,42 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 		}
 	}
 	return nil
+}
+
+// stepper is Adam with two states over disjoint parameter sets: the
+// boundary heads (the gater and the straight-through head) at gateLR times
+// the learning rate, the rest at the learning rate. Adam is elementwise, so
+// gateLR 1 is the same update as one optimizer over all parameters.
+type stepper struct {
+	rest, gate          optim.Adam[float32]
+	gateLR              float64
+	grads               [][]float32 // every parameter's gradient (for clipping)
+	restVals, restGrads [][]float32
+	gateVals, gateGrads [][]float32
+}
+
+func newStepper(m *Model[float32], gateLR float64) *stepper {
+	st := &stepper{gateLR: gateLR}
+	isGate := map[*autodiff.Var[float32]]bool{}
+	for _, p := range m.GateParams() {
+		isGate[p] = true
+	}
+	for _, p := range m.Params() {
+		st.grads = append(st.grads, p.Grad.Data)
+		if isGate[p] {
+			st.gateVals, st.gateGrads = append(st.gateVals, p.Value.Data), append(st.gateGrads, p.Grad.Data)
+		} else {
+			st.restVals, st.restGrads = append(st.restVals, p.Value.Data), append(st.restGrads, p.Grad.Data)
+		}
+	}
+	return st
+}
+
+// step applies one update at learning rate lr.
+func (st *stepper) step(lr float64) {
+	st.rest.LR, st.gate.LR = lr, lr*st.gateLR
+	st.rest.StepSlices(st.restVals, st.restGrads)
+	st.gate.StepSlices(st.gateVals, st.gateGrads)
 }
 
 // Marked writes text with a '|' after every byte that ends a token.

@@ -5,10 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/ablate-ml/ablate/core/autodiff"
 	"github.com/ablate-ml/ablate/core/experiment"
 	sdkplugintest "github.com/ablate-ml/ablate/sdk/plugintest"
 )
@@ -138,9 +142,51 @@ func TestSettingsProblems(t *testing.T) {
 		t.Fatalf("defaults invalid: %v", err)
 	}
 	s.Data.Corpus, s.Boundaries.Method, s.Boundaries.Rate, s.Train.Batch, s.Model.Heads = "x", "y", 1.5, 1, 3
+	s.Train.GateLR = 0
 	err := s.Validate()
 	var ps experiment.Problems
-	if !errors.As(err, &ps) || len(ps) != 5 {
-		t.Fatalf("want 5 problems, got %v", err)
+	if !errors.As(err, &ps) || len(ps) != 6 {
+		t.Fatalf("want 6 problems, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "train.gate_lr") {
+		t.Errorf("no problem at train.gate_lr in %v", err)
+	}
+}
+
+// TestGateLR: Adam's first step moves every weight by lr·g/(|g|+eps), so
+// after one step with random gradients the boundary heads have moved by
+// gate_lr·lr and every other weight by lr (each in the sign of -g).
+func TestGateLR(t *testing.T) {
+	const lr, gateLR = 1e-3, 7.0
+	m, err := NewModel[float32](Config{Vocab: 5, Dim: 8, Heads: 2, Down: 1, Mid: 1, Up: 1, Window: 4, Taps: 3, Scale: 1, Rate: 0.2}, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	before := map[*autodiff.Var[float32]][]float32{}
+	for _, p := range m.Params() {
+		before[p] = append([]float32{}, p.Value.Data...)
+		for i := range p.Grad.Data {
+			p.Grad.Data[i] = float32(rng.NormFloat64())
+		}
+	}
+	newStepper(m, gateLR).step(lr)
+	gate := map[*autodiff.Var[float32]]bool{}
+	for _, p := range m.GateParams() {
+		gate[p] = true
+	}
+	for _, p := range m.Params() {
+		want := lr
+		if gate[p] {
+			want = gateLR * lr
+		}
+		for i, w := range p.Value.Data {
+			g := float64(p.Grad.Data[i])
+			d := float64(w) - float64(before[p][i])
+			exp := -want * g / (math.Abs(g) + 1e-8)
+			if math.Abs(d-exp) > 1e-6*math.Max(1, math.Abs(float64(w)))+1e-3*want {
+				t.Fatalf("%s[%d]: moved %g, want %g", p.Name, i, d, exp)
+			}
+		}
 	}
 }
