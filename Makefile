@@ -35,7 +35,7 @@ bench:
 # The core benchmarks with each backend, one after the other: the default build
 # (the AVX2/FMA sgemm kernel where the processor has it), gonum alone (purego),
 # and OpenBLAS.
-CORE_BENCH := 'MLPStep|GradNorms|Sgemm/(fwd1|dw1|sq)'
+CORE_BENCH := 'MLPStep|GradNorms|Sgemm/(fwd1|dw1|sq)|Dgemm'
 bench-core:
 	$(GO) test -run '^$$' -bench $(CORE_BENCH) -benchmem ./core/...
 	$(GO) test -tags purego -run '^$$' -bench 'MLPStep|GradNorms' -benchmem ./core/autodiff ./core/optim
@@ -87,7 +87,7 @@ FUZZ_TARGETS := \
 	FuzzLoad:./plugins/internal/estim \
 	FuzzLoad:./core/nn \
 	FuzzName:./registry \
-	FuzzSgemm:./core/internal/sgemm
+	FuzzSgemm:./core/internal/gemm
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

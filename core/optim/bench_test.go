@@ -9,7 +9,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 
 	"github.com/ablate-ml/ablate/core/autodiff"
-	"github.com/ablate-ml/ablate/core/internal/sgemm"
+	"github.com/ablate-ml/ablate/core/internal/gemm"
 	"github.com/ablate-ml/ablate/core/nn"
 	"github.com/ablate-ml/ablate/core/optim"
 	"github.com/ablate-ml/ablate/core/tensor"
@@ -34,7 +34,7 @@ func kernelGemm(tA, tB blas.Transpose, alpha float32, a, b blas32.General, beta 
 	if tA == blas.Trans {
 		k = a.Rows
 	}
-	sgemm.Sgemm(tA == blas.Trans, tB == blas.Trans, c.Rows, c.Cols, k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, c.Data, c.Stride)
+	gemm.Sgemm(tA == blas.Trans, tB == blas.Trans, c.Rows, c.Cols, k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, c.Data, c.Stride)
 }
 
 func newRawMLP(in, hid, out, batch int, rng *rand.Rand) *rawMLP {
@@ -128,7 +128,7 @@ func BenchmarkMLPStepRawGEMM(b *testing.B) { benchRaw(b, blas32.Gemm) }
 // float32 products use on processors that have it: MLPStep / RawKernel is
 // the framework's overhead over the products it runs.
 func BenchmarkMLPStepRawKernel(b *testing.B) {
-	if !sgemm.Available {
+	if !gemm.Available {
 		b.Skip("no AVX2/FMA kernel on this processor")
 	}
 	benchRaw(b, kernelGemm)

@@ -11,8 +11,8 @@ import (
 // Backend names the BLAS implementation behind matrix products in this build.
 var Backend = "OpenBLAS (cgo, gonum.org/v1/netlib)"
 
-// kernelSgemm: with OpenBLAS every product goes to OpenBLAS.
-func kernelSgemm(m, n, k int) bool { return false }
+// kernelGemm: with OpenBLAS every product goes to OpenBLAS.
+func kernelGemm(m, n, k int) bool { return false }
 
 func init() {
 	// gonum's blas32/blas64 dispatch through a replaceable implementation; the

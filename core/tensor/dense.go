@@ -7,7 +7,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 
-	"github.com/ablate-ml/ablate/core/internal/sgemm"
+	"github.com/ablate-ml/ablate/core/internal/gemm"
 )
 
 // Float is the element type of a Dense array.
@@ -116,26 +116,15 @@ func Gemm[T Float](transA, transB bool, alpha T, a, b *Dense[T], beta T, c *Dens
 	if m == 0 || n == 0 {
 		return
 	}
-	ta, tb := blas.NoTrans, blas.NoTrans
-	if transA {
-		ta = blas.Trans
-	}
-	if transB {
-		tb = blas.Trans
-	}
 	if k == 0 {
 		ScaleTo(c, beta, c)
 		return
 	}
 	switch cd := any(c.Data).(type) {
 	case []float32:
-		if kernelSgemm(m, n, k) {
-			sgemm.Sgemm(transA, transB, m, n, k, float32(alpha), any(a.Data).([]float32), ac, any(b.Data).([]float32), bc, float32(beta), cd, n)
-			return
-		}
-		blas32.Implementation().Sgemm(ta, tb, m, n, k, float32(alpha), any(a.Data).([]float32), ac, any(b.Data).([]float32), bc, float32(beta), cd, n)
+		Sgemm(transA, transB, m, n, k, float32(alpha), any(a.Data).([]float32), ac, any(b.Data).([]float32), bc, float32(beta), cd, n)
 	case []float64:
-		blas64.Implementation().Dgemm(ta, tb, m, n, k, float64(alpha), any(a.Data).([]float64), ac, any(b.Data).([]float64), bc, float64(beta), cd, n)
+		Dgemm(transA, transB, m, n, k, float64(alpha), any(a.Data).([]float64), ac, any(b.Data).([]float64), bc, float64(beta), cd, n)
 	default:
 		// Named float types: a plain loop.
 		for i := 0; i < m; i++ {
@@ -159,6 +148,37 @@ func Gemm[T Float](transA, transB bool, alpha T, a, b *Dense[T], beta T, c *Dens
 			}
 		}
 	}
+}
+
+// Sgemm is BLAS's sgemm on row-major slices, c = alpha*op(a)*op(b) + beta*c
+// (op(a) m x k, op(b) k x n, c m x n; lda, ldb, ldc the row strides), routed
+// as Gemm routes float32 products: to the AVX2/FMA kernel where the
+// processor has it (core/internal/gemm), to gonum's sgemm for thin products
+// and with the build tag purego, to OpenBLAS with the tag openblas. For code
+// that keeps its own buffers (hand-written layers) and wants the same
+// product as the framework.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if kernelGemm(m, n, k) {
+		gemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	blas32.Implementation().Sgemm(trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Dgemm is Sgemm for float64.
+func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if kernelGemm(m, n, k) {
+		gemm.Dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	blas64.Implementation().Dgemm(trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func trans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
 }
 
 func checkLen[T Float](op string, a, b *Dense[T]) {

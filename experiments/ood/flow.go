@@ -5,8 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
+	"github.com/ablate-ml/ablate/core/tensor"
 )
 
 // coupling is one affine coupling layer: with a binary mask m, the fixed
@@ -114,15 +113,10 @@ func (f *Flow) NumParams() int {
 	return n
 }
 
-// gemm computes C = beta*C + op(A) op(B) on row-major matrices, C m x n.
+// gemm computes C = beta*C + op(A) op(B) on row-major matrices, C m x n,
+// routed as the framework's products are (tensor.Dgemm).
 func gemm(ta, tb bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64) {
-	t := func(x bool) blas.Transpose {
-		if x {
-			return blas.Trans
-		}
-		return blas.NoTrans
-	}
-	blas64.Implementation().Dgemm(t(ta), t(tb), m, n, k, 1, a, lda, b, ldb, beta, c, n)
+	tensor.Dgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, n)
 }
 
 // cache holds one coupling's intermediate values for a batch of n rows.

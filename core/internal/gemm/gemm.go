@@ -1,4 +1,4 @@
-package sgemm
+package gemm
 
 import (
 	"fmt"
@@ -7,36 +7,65 @@ import (
 )
 
 const (
-	mr = 6   // rows of the micro-kernel's block of C
-	nr = 16  // columns of the micro-kernel's block of C (two YMM registers)
-	kc = 256 // depth of a packed block: a 6 x 256 panel of A and a 256 x 16 panel of B fit in L1
-	mc = 72  // rows of A packed at once (12 panels; 72 KB, held in L2)
-	nc = 1024
+	mr    = 6   // rows of the micro-kernel's block of C
+	maxNR = 16  // columns of the micro-kernel's block of C: two YMM registers, 16 float32 or 8 float64
+	kc    = 256 // depth of a packed block: a 6 x 256 panel of A and a 256 x nr panel of B fit in L1
+	mc    = 72  // rows of A packed at once (12 panels, held in L2)
+	nc    = 1024
 )
+
+// Float is an element type with a kernel.
+type Float interface{ float32 | float64 }
+
+// spec is one element type's kernel and block width.
+type spec[T Float] struct {
+	name   string
+	nr     int
+	kernel func(k int, a, b, c *T, ldc int, alpha, beta T, accumulate int)
+	pool   sync.Pool
+}
+
+var (
+	s32 = &spec[float32]{name: "sgemm", nr: 16, kernel: kernel32}
+	s64 = &spec[float64]{name: "dgemm", nr: 8, kernel: kernel64}
+)
+
+func (s *spec[T]) buffers() *buffers[T] {
+	if b, ok := s.pool.Get().(*buffers[T]); ok {
+		return b
+	}
+	return &buffers[T]{a: make([]T, mc*kc), b: make([]T, kc*nc)}
+}
 
 // parallelFlops is the size (m*n*k) from which a product is split over
 // goroutines; below it the cost of starting them is not repaid.
 const parallelFlops = 1 << 18
 
-type buffers struct {
-	a, b []float32
-	edge [mr * nr]float32
+type buffers[T Float] struct {
+	a, b []T
+	edge [mr * maxNR]T
 }
 
-var pool = sync.Pool{New: func() any {
-	return &buffers{a: make([]float32, mc*kc), b: make([]float32, kc*nc)}
-}}
-
-// Sgemm computes c = alpha*op(a)*op(b) + beta*c for row-major matrices:
-// op(a) is m x k (a is k x m with leading dimension lda if transA), op(b) is
-// k x n, c is m x n with leading dimension ldc. When beta is 0, c is not
-// read. It must only be called when Available is true; it panics otherwise.
+// Sgemm computes c = alpha*op(a)*op(b) + beta*c for row-major float32
+// matrices: op(a) is m x k (a is k x m with leading dimension lda if
+// transA), op(b) is k x n, c is m x n with leading dimension ldc. When beta
+// is 0, c is not read. It must only be called when Available is true; it
+// panics otherwise, and on slices too short for their matrices.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemm(s32, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Dgemm is Sgemm for float64.
+func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	gemm(s64, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func gemm[T Float](s *spec[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if !Available {
-		panic("sgemm: the processor does not support the AVX2/FMA kernel")
+		panic(s.name + ": the processor does not support the AVX2/FMA kernel")
 	}
 	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("sgemm: negative size m=%d n=%d k=%d", m, n, k))
+		panic(fmt.Sprintf("%s: negative size m=%d n=%d k=%d", s.name, m, n, k))
 	}
 	if m == 0 || n == 0 {
 		return
@@ -50,16 +79,16 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if transB {
 		br, bc = n, k
 	}
-	check("a", a, ar, ac, lda)
-	check("b", b, br, bc, ldb)
-	check("c", c, m, n, ldc)
+	check(s.name, "a", a, ar, ac, lda)
+	check(s.name, "b", b, br, bc, ldb)
+	check(s.name, "c", c, m, n, ldc)
 	if k == 0 || alpha == 0 {
 		scale(m, n, beta, c, ldc)
 		return
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if workers == 1 || m*n*k < parallelFlops {
-		serial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		serial(s, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	// Split C into column blocks (whole panels of nr) when it is wider than
@@ -68,7 +97,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	// the split.
 	var wg sync.WaitGroup
 	if n >= m {
-		parts := split(n, nr, workers)
+		parts := split(n, s.nr, workers)
 		for w := 0; w+1 < len(parts); w++ {
 			j0, j1 := parts[w], parts[w+1]
 			bo := j0 * ldb // op(b) columns j0..: rows of b if transB
@@ -78,7 +107,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				serial(transA, transB, m, j1-j0, k, alpha, a, lda, b[bo:], ldb, beta, c[j0:], ldc)
+				serial(s, transA, transB, m, j1-j0, k, alpha, a, lda, b[bo:], ldb, beta, c[j0:], ldc)
 			}()
 		}
 	} else {
@@ -92,19 +121,19 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				serial(transA, transB, i1-i0, n, k, alpha, a[ao:], lda, b, ldb, beta, c[i0*ldc:], ldc)
+				serial(s, transA, transB, i1-i0, n, k, alpha, a[ao:], lda, b, ldb, beta, c[i0*ldc:], ldc)
 			}()
 		}
 	}
 	wg.Wait()
 }
 
-func check(name string, s []float32, rows, cols, ld int) {
+func check[T Float](op, name string, s []T, rows, cols, ld int) {
 	if ld < max(1, cols) {
-		panic(fmt.Sprintf("sgemm: leading dimension of %s is %d, below its %d columns", name, ld, cols))
+		panic(fmt.Sprintf("%s: leading dimension of %s is %d, below its %d columns", op, name, ld, cols))
 	}
 	if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
-		panic(fmt.Sprintf("sgemm: %s has %d elements; a %d x %d matrix with leading dimension %d needs %d", name, len(s), rows, cols, ld, (rows-1)*ld+cols))
+		panic(fmt.Sprintf("%s: %s has %d elements; a %d x %d matrix with leading dimension %d needs %d", op, name, len(s), rows, cols, ld, (rows-1)*ld+cols))
 	}
 }
 
@@ -122,7 +151,7 @@ func split(n, unit, workers int) []int {
 	return parts
 }
 
-func scale(m, n int, beta float32, c []float32, ldc int) {
+func scale[T Float](m, n int, beta T, c []T, ldc int) {
 	for i := 0; i < m; i++ {
 		row := c[i*ldc : i*ldc+n]
 		if beta == 0 {
@@ -136,30 +165,31 @@ func scale(m, n int, beta float32, c []float32, ldc int) {
 }
 
 // serial is the blocked algorithm on one goroutine.
-func serial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	buf := pool.Get().(*buffers)
-	defer pool.Put(buf)
+func serial[T Float](s *spec[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	buf := s.buffers()
+	defer s.pool.Put(buf)
 	for j0 := 0; j0 < n; j0 += nc {
 		nb := min(nc, n-j0)
 		for p0 := 0; p0 < k; p0 += kc {
 			kb := min(kc, k-p0)
 			// The first block of k applies beta; later ones add to it.
-			bet := float32(1)
+			bet := T(1)
 			if p0 == 0 {
 				bet = beta
 			}
-			packB(transB, b, ldb, p0, kb, j0, nb, buf.b)
+			packB(transB, b, ldb, p0, kb, j0, nb, s.nr, buf.b)
 			for i0 := 0; i0 < m; i0 += mc {
 				mb := min(mc, m-i0)
 				packA(transA, a, lda, i0, mb, p0, kb, buf.a)
-				macro(mb, nb, kb, alpha, buf.a, buf.b, bet, c[i0*ldc+j0:], ldc, &buf.edge)
+				macro(s, mb, nb, kb, alpha, buf.a, buf.b, bet, c[i0*ldc+j0:], ldc, &buf.edge)
 			}
 		}
 	}
 }
 
 // macro runs the micro-kernel over an mb x nb block of C from packed panels.
-func macro(mb, nb, kb int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc int, edge *[mr * nr]float32) {
+func macro[T Float](s *spec[T], mb, nb, kb int, alpha T, ap, bp []T, beta T, c []T, ldc int, edge *[mr * maxNR]T) {
+	nr := s.nr
 	accumulate := 0
 	if beta != 0 {
 		accumulate = 1
@@ -171,12 +201,12 @@ func macro(mb, nb, kb int, alpha float32, ap, bp []float32, beta float32, c []fl
 			mh := min(mr, mb-ir)
 			apan := ap[ir*kb:]
 			if mh == mr && nw == nr {
-				kernel(kb, &apan[0], &bpan[0], &c[ir*ldc+jr], ldc, alpha, beta, accumulate)
+				s.kernel(kb, &apan[0], &bpan[0], &c[ir*ldc+jr], ldc, alpha, beta, accumulate)
 				continue
 			}
-			// A partial block: the kernel writes a full 6 x 16 block into
+			// A partial block: the kernel writes a full 6 x nr block into
 			// edge, and the part inside C is combined here.
-			kernel(kb, &apan[0], &bpan[0], &edge[0], nr, alpha, 0, 0)
+			s.kernel(kb, &apan[0], &bpan[0], &edge[0], nr, alpha, 0, 0)
 			for i := 0; i < mh; i++ {
 				row := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nw]
 				src := edge[i*nr : i*nr+nw]
@@ -195,7 +225,7 @@ func macro(mb, nb, kb int, alpha float32, ap, bp []float32, beta float32, c []fl
 // packA copies rows i0..i0+mb of op(a), columns p0..p0+kb, into panels of
 // mr rows stored column by column (dst[panel*mr*kb + p*mr + i]), padding the
 // last panel with zeros.
-func packA(trans bool, a []float32, lda, i0, mb, p0, kb int, dst []float32) {
+func packA[T Float](trans bool, a []T, lda, i0, mb, p0, kb int, dst []T) {
 	for ir := 0; ir < mb; ir += mr {
 		pan := dst[ir*kb : ir*kb+mr*kb]
 		mh := min(mr, mb-ir)
@@ -233,7 +263,7 @@ func packA(trans bool, a []float32, lda, i0, mb, p0, kb int, dst []float32) {
 // packB copies rows p0..p0+kb of op(b), columns j0..j0+nb, into panels of nr
 // columns stored row by row (dst[panel*nr*kb + p*nr + j]), padding the last
 // panel with zeros.
-func packB(trans bool, b []float32, ldb, p0, kb, j0, nb int, dst []float32) {
+func packB[T Float](trans bool, b []T, ldb, p0, kb, j0, nb, nr int, dst []T) {
 	for jr := 0; jr < nb; jr += nr {
 		pan := dst[jr*kb : jr*kb+nr*kb]
 		nw := min(nr, nb-jr)

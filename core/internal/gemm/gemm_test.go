@@ -1,4 +1,4 @@
-package sgemm
+package gemm
 
 import (
 	"math"
@@ -16,13 +16,13 @@ func skipUnavailable(t testing.TB) {
 // reference computes alpha*op(a)*op(b) + beta*c in float64 by the
 // definition, and for each element the bound sum |alpha op(a)_ip op(b)_pj| +
 // |beta c_ij| that scales float32 rounding errors.
-func reference(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) (ref, mag []float64) {
+func reference[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) (ref, mag []float64) {
 	ref, mag = make([]float64, m*n), make([]float64, m*n)
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
 			var s, g float64
 			for p := 0; p < k; p++ {
-				var x, y float32
+				var x, y T
 				if transA {
 					x = a[p*lda+i]
 				} else {
@@ -48,12 +48,32 @@ func reference(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	return ref, mag
 }
 
-func fill(r *rand.Rand, n int) []float32 {
-	s := make([]float32, n)
+func fill(r *rand.Rand, n int) []float32 { return fillT[float32](r, n) }
+
+func fillT[T Float](r *rand.Rand, n int) []T {
+	s := make([]T, n)
 	for i := range s {
-		s[i] = float32(r.NormFloat64())
+		s[i] = T(r.NormFloat64())
 	}
 	return s
+}
+
+// eps is the unit roundoff of T.
+func eps[T Float]() float64 {
+	var z T
+	if any(z) == any(float32(0)) {
+		return math.Ldexp(1, -24)
+	}
+	return math.Ldexp(1, -53)
+}
+
+func gemmT[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	switch c := any(c).(type) {
+	case []float32:
+		Sgemm(transA, transB, m, n, k, float32(alpha), any(a).([]float32), lda, any(b).([]float32), ldb, float32(beta), c, ldc)
+	case []float64:
+		Dgemm(transA, transB, m, n, k, float64(alpha), any(a).([]float64), lda, any(b).([]float64), ldb, float64(beta), c, ldc)
+	}
 }
 
 type shape struct{ m, n, k int }
@@ -62,15 +82,21 @@ type shape struct{ m, n, k int }
 // (0 with NaN in c, which must not be read), padded leading dimensions, and
 // sizes around every block edge (mr 6, nr 16, kc 256, mc 72, nc 1024) and
 // across the parallel threshold, against a float64 sum by the definition,
-// within float32 rounding: |c - ref| <= (k+2) * 2^-23 * sum |terms|.
+// within rounding: |c - ref| <= 2 (k+2) u sum |terms|, u the unit roundoff,
+// for float32 (Sgemm, nr 16) and float64 (Dgemm, nr 8).
 func TestAgainstDefinition(t *testing.T) {
 	skipUnavailable(t)
+	t.Run("float32", againstDefinition[float32])
+	t.Run("float64", againstDefinition[float64])
+}
+
+func againstDefinition[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	shapes := []shape{{1, 1, 1}, {6, 16, 1}, {5, 15, 3}, {7, 17, 9}, {12, 32, 256}, {13, 33, 257},
 		{71, 40, 30}, {73, 47, 513}, {128, 256, 784}, {128, 10, 256}, {256, 10, 128}, {3, 1030, 20}, {150, 7, 300}}
 	for _, sh := range shapes {
 		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
-			for _, ab := range [][2]float32{{1, 0}, {1, 1}, {-0.5, 0.25}} {
+			for _, ab := range [][2]T{{1, 0}, {1, 1}, {-0.5, 0.25}} {
 				m, n, k := sh.m, sh.n, sh.k
 				ar, ac := m, k
 				if tr[0] {
@@ -81,17 +107,17 @@ func TestAgainstDefinition(t *testing.T) {
 					br, bc = n, k
 				}
 				lda, ldb, ldc := ac+2, bc+1, n+3
-				a, b := fill(r, (ar-1)*lda+ac), fill(r, (br-1)*ldb+bc)
-				c := fill(r, (m-1)*ldc+n)
+				a, b := fillT[T](r, (ar-1)*lda+ac), fillT[T](r, (br-1)*ldb+bc)
+				c := fillT[T](r, (m-1)*ldc+n)
 				ref, mag := reference(tr[0], tr[1], m, n, k, ab[0], a, lda, b, ldb, ab[1], c, ldc)
 				if ab[1] == 0 {
 					for i := range c {
-						c[i] = float32(math.NaN())
+						c[i] = T(math.NaN())
 					}
 				}
-				pad := append([]float32(nil), c...)
-				Sgemm(tr[0], tr[1], m, n, k, ab[0], a, lda, b, ldb, ab[1], c, ldc)
-				tol := float64(k+2) * math.Ldexp(1, -23)
+				pad := append([]T(nil), c...)
+				gemmT(tr[0], tr[1], m, n, k, ab[0], a, lda, b, ldb, ab[1], c, ldc)
+				tol := 2 * float64(k+2) * eps[T]()
 				for i := 0; i < m; i++ {
 					for j := 0; j < n; j++ {
 						got, want := float64(c[i*ldc+j]), ref[i*n+j]
@@ -100,7 +126,7 @@ func TestAgainstDefinition(t *testing.T) {
 						}
 					}
 					for j := n; j < ldc && i*ldc+j < len(c); j++ {
-						if math.Float32bits(c[i*ldc+j]) != math.Float32bits(pad[i*ldc+j]) {
+						if c[i*ldc+j] != pad[i*ldc+j] && !(c[i*ldc+j] != c[i*ldc+j] && pad[i*ldc+j] != pad[i*ldc+j]) {
 							t.Fatalf("m=%d n=%d k=%d: wrote into the padding of row %d at column %d", m, n, k, i, j)
 						}
 					}
@@ -125,8 +151,22 @@ func TestSplitIsBitIdentical(t *testing.T) {
 			return c
 		}
 		one := run(1)
+		a64, b64 := fillT[float64](r, sh.m*sh.k), fillT[float64](r, sh.k*sh.n)
+		run64 := func(procs int) []float64 {
+			old := runtime.GOMAXPROCS(procs)
+			defer runtime.GOMAXPROCS(old)
+			c := make([]float64, sh.m*sh.n)
+			Dgemm(false, false, sh.m, sh.n, sh.k, 1, a64, sh.k, b64, sh.n, 0, c, sh.n)
+			return c
+		}
+		one64 := run64(1)
 		for _, p := range []int{2, 3, 7} {
-			many := run(p)
+			many, many64 := run(p), run64(p)
+			for i := range one64 {
+				if math.Float64bits(one64[i]) != math.Float64bits(many64[i]) {
+					t.Fatalf("%v float64: GOMAXPROCS %d differs from 1 at %d", sh, p, i)
+				}
+			}
 			for i := range one {
 				if math.Float32bits(one[i]) != math.Float32bits(many[i]) {
 					t.Fatalf("%v: GOMAXPROCS %d differs from 1 at %d: %v vs %v", sh, p, i, many[i], one[i])
@@ -204,7 +244,7 @@ func FuzzSgemm(f *testing.F) {
 		a, b, c := fill(r, max(0, (ar-1)*lda+ac)), fill(r, max(0, (br-1)*ldb+bc)), fill(r, (m-1)*ldc+n)
 		ref, mag := reference(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		tol := float64(k+2) * math.Ldexp(1, -23)
+		tol := 2 * float64(k+2) * eps[float32]()
 		for i := 0; i < m; i++ {
 			for j := 0; j < n; j++ {
 				if got, want := float64(c[i*ldc+j]), ref[i*n+j]; !(math.Abs(got-want) <= tol*mag[i*n+j]+1e-30) {

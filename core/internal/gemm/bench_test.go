@@ -1,4 +1,4 @@
-package sgemm
+package gemm
 
 import (
 	"fmt"
@@ -56,6 +56,32 @@ func BenchmarkSgemm(b *testing.B) {
 			}
 			for b.Loop() {
 				gonum.Implementation{}.Sgemm(ta, tb, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkDgemm: the float64 kernel against gonum's dgemm on the MLP's
+// first-layer shape and a square product.
+func BenchmarkDgemm(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, s := range []struct {
+		name    string
+		m, n, k int
+	}{{"fwd1_128x256x784", 128, 256, 784}, {"sq_512", 512, 512, 512}} {
+		a, bb, c := fillT[float64](r, s.m*s.k), fillT[float64](r, s.k*s.n), make([]float64, s.m*s.n)
+		flops := 2 * float64(s.m*s.n*s.k)
+		b.Run(s.name+"/kernel", func(b *testing.B) {
+			skipUnavailable(b)
+			for b.Loop() {
+				Dgemm(false, false, s.m, s.n, s.k, 1, a, s.k, bb, s.n, 0, c, s.n)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run(s.name+"/gonum", func(b *testing.B) {
+			for b.Loop() {
+				gonum.Implementation{}.Dgemm(blas.NoTrans, blas.NoTrans, s.m, s.n, s.k, 1, a, s.k, bb, s.n, 0, c, s.n)
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
