@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/ablate-ml/ablate/core/data"
 	"github.com/ablate-ml/ablate/core/experiment"
+	"github.com/ablate-ml/ablate/core/experiment/experimenttest"
 )
 
 // gauss is a native diagonal Gaussian on the log of the raw features (the paper's
@@ -81,8 +81,6 @@ func studyEffect(t *testing.T, kind string, tensors float64) {
 			t.Skipf("%s not installed: %v", n, err)
 		}
 	}
-	dir := t.TempDir()
-	file := filepath.Join(dir, "e.toml")
 	body := `study = "ood"
 seeds = [1]
 [data]
@@ -106,23 +104,11 @@ cache = false
 [eval]
 b = [1, 5]
 `
-	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	reg, err := experiment.NewRegistry(Study{NewEstimator: native})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	env := experiment.Env{Studies: reg, Host: "test", Resolvers: experiment.Resolvers{
+	p, dir := experimenttest.Load(t, body, Study{NewEstimator: native}, experiment.Resolvers{
 		"builtin": experiment.ResolverFunc(func(context.Context, experiment.PluginRef) (experiment.Resolved, error) {
 			return experiment.Resolved{Source: "test", Digest: "sha256:00", Wasm: []byte{0}, MayTrust: true}, nil
-		})}}
-	p, err := experiment.Load(ctx, file, nil, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := runOne(t, ctx, p, filepath.Join(dir, "runs"))
+		})})
+	sum := experimenttest.Run(t, p, filepath.Join(dir, "runs"))[0].Summary
 	for _, name := range []string{"bpd-mnist", "roc-mnist-b5", "feature-correlation"} {
 		m, _ := filepath.Glob(filepath.Join(dir, "runs", "ood", "*", "plots", name+".svg"))
 		if len(m) != 1 {
@@ -149,23 +135,6 @@ b = [1, 5]
 	if v := get("tensors"); v != tensors {
 		t.Errorf("%g tensors, want %g", v, tensors)
 	}
-}
-
-func runOne(t *testing.T, ctx context.Context, p *experiment.Plan, root string) map[string]any {
-	t.Helper()
-	st := &experiment.Store{Root: root}
-	res, err := st.Execute(ctx, p, experiment.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Failed > 0 {
-		t.Fatalf("run failed: %v", res.Outcomes[0].Err)
-	}
-	rec, err := st.Read(st.Dir(&p.Runs[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rec.Summary
 }
 
 // TestFlowCacheRoundTrip: a saved flow loads back bit for bit; a file of

@@ -8,28 +8,15 @@ import (
 	"testing"
 
 	"github.com/ablate-ml/ablate/core/experiment"
+	"github.com/ablate-ml/ablate/core/experiment/experimenttest"
 )
 
 // loadPlan plans an experiment file for the preference study with the
 // built-in plugins built from ../../plugins.
 func loadPlan(t *testing.T, body string) (*experiment.Plan, string) {
 	t.Helper()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "e.toml")
-	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	reg, err := experiment.NewRegistry(Study{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := experiment.Env{Studies: reg, Host: "test", Resolvers: experiment.Resolvers{
-		"builtin": experiment.BuiltinResolver{SourceDir: "../../plugins"}}}
-	p, err := experiment.Load(context.Background(), file, nil, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p, dir
+	return experimenttest.Load(t, body, Study{}, experiment.Resolvers{
+		"builtin": experiment.BuiltinResolver{SourceDir: "../../plugins"}})
 }
 
 // TestStudyEffect runs the study end to end on shrunk settings (a shorter
@@ -62,28 +49,13 @@ use = "builtin:label-flip"
 condition = ["biased", "swapped"]
 "plugins.bias.params.rate" = [0.0, 1.0]
 `)
-	st := &experiment.Store{Root: filepath.Join(dir, "runs")}
-	res, err := st.Execute(context.Background(), p, experiment.Options{Jobs: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Failed > 0 {
-		t.Fatalf("%d runs failed: %v", res.Failed, res.Outcomes)
-	}
 	mean := map[string]float64{}
-	for i := range p.Runs {
-		rec, err := st.Read(st.Dir(&p.Runs[i]))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := p.Runs[i].Settings.(*Settings).Condition
-		d, ok := rec.Summary["delta"].(float64)
-		if !ok {
-			t.Fatalf("run %d: no delta in the summary %v", i, rec.Summary)
-		}
+	for i, r := range experimenttest.Run(t, p, filepath.Join(dir, "runs")) {
+		c := r.Run.Settings.(*Settings).Condition
+		d := experimenttest.Number(t, r, "delta")
 		t.Logf("%s seed %d: delta %+.4f", c, p.Runs[i].Seed, d)
 		mean[c] += d / 3
-		if m, _ := filepath.Glob(filepath.Join(st.Dir(&p.Runs[i]), "plots", "trait-by-round.svg")); len(m) != 1 {
+		if m, _ := filepath.Glob(filepath.Join(r.Dir, "plots", "trait-by-round.svg")); len(m) != 1 {
 			t.Errorf("run %d: no trait-by-round plot", i)
 		}
 	}
