@@ -206,6 +206,50 @@ func TestReport(t *testing.T) {
 	}
 	table("long and gate-weight", "corpus / method", rows)
 
+	// Per seed: REINFORCE against the stride of the same seed (main), and
+	// every run of the tuning sweeps.
+	var sb strings.Builder
+	sb.WriteString("\n### per seed\n\n| run | seed | bpb | stride bpb | rate | space_recall | offset_peak | at k |\n|---|---|---|---|---|---|---|---|")
+	var per []runRec
+	for _, sw := range []string{"main", "tune", "tune2", "tune3"} {
+		for _, r := range sel(sw) {
+			if sw != "main" || r.axes["boundaries.method"] == Reinforce {
+				per = append(per, r)
+			}
+		}
+	}
+	label := func(r runRec) string {
+		var keys []string
+		for k := range r.axes {
+			if k != "boundaries.method" {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, k[strings.LastIndex(k, ".")+1:]+" "+r.axes[k])
+		}
+		return r.sweep + ": " + strings.Join(parts, ", ")
+	}
+	sort.SliceStable(per, func(i, j int) bool {
+		if li, lj := label(per[i]), label(per[j]); li != lj {
+			return li < lj
+		}
+		return per[i].seed < per[j].seed
+	})
+	for _, r := range per {
+		stride := "–"
+		for _, s := range sel("main", "boundaries.method", FixedStr, "data.corpus", r.axes["data.corpus"]) {
+			if s.seed == r.seed {
+				stride = fmt.Sprintf("%.3f", s.sum["bpb"])
+			}
+		}
+		fmt.Fprintf(&sb, "\n| %s | %d | %.3f | %s | %.3f | %.2f | %.2f | %.0f |", label(r), r.seed, r.sum["bpb"], stride,
+			r.sum["rate"], r.sum["space_recall"], r.sum["offset_peak"], r.sum["offset_peak_at"])
+	}
+	t.Log(sb.String())
+
 	// BPB and alignment against the horizon (gamma.toml), seeds as points
 	// and their mean as a line; infinity is drawn at 1000.
 	g, _ := group(runs, "gamma", "plugins.discount.params.horizon")
