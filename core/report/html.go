@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
-	"image/color"
 	"io"
 	"math"
 	"os"
@@ -173,7 +172,7 @@ func metricCurves(t *Table) ([]Figure, error) {
 			if err != nil {
 				continue // non-finite values: skip this line
 			}
-			l.Color = palette[ri%len(palette)]
+			l.Color = Palette[ri%len(Palette)]
 			l.Width = vg.Points(1.2)
 			p.Add(l)
 			if len(t.Rows) > 1 && ri < 12 {
@@ -234,7 +233,7 @@ func axisCurves(t *Table) ([]Figure, error) {
 		if err != nil {
 			continue
 		}
-		l.Color = palette[0]
+		l.Color = Palette[0]
 		eb, err := plotter.NewYErrorBars(struct {
 			plotter.XYs
 			plotter.YErrors
@@ -242,7 +241,7 @@ func axisCurves(t *Table) ([]Figure, error) {
 		if err != nil {
 			continue
 		}
-		eb.Color = palette[0]
+		eb.Color = Palette[0]
 		p.Add(l, eb)
 		b, err := experiment.SVG(p, 10*vg.Centimeter, 7*vg.Centimeter)
 		if err != nil {
@@ -264,13 +263,6 @@ func (b byX) Less(i, j int) bool { return b.pts[i].X < b.pts[j].X }
 func (b byX) Swap(i, j int) {
 	b.pts[i], b.pts[j] = b.pts[j], b.pts[i]
 	b.errs[i], b.errs[j] = b.errs[j], b.errs[i]
-}
-
-var palette = []color.Color{
-	color.RGBA{0x1f, 0x77, 0xb4, 0xff}, color.RGBA{0xff, 0x7f, 0x0e, 0xff}, color.RGBA{0x2c, 0xa0, 0x2c, 0xff},
-	color.RGBA{0xd6, 0x27, 0x28, 0xff}, color.RGBA{0x94, 0x67, 0xbd, 0xff}, color.RGBA{0x8c, 0x56, 0x4b, 0xff},
-	color.RGBA{0xe3, 0x77, 0xc2, 0xff}, color.RGBA{0x7f, 0x7f, 0x7f, 0xff}, color.RGBA{0xbc, 0xbd, 0x22, 0xff},
-	color.RGBA{0x17, 0xbe, 0xcf, 0xff},
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{

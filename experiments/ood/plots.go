@@ -12,17 +12,10 @@ import (
 
 	"github.com/ablate-ml/ablate/core/experiment"
 	"github.com/ablate-ml/ablate/core/metrics"
+	"github.com/ablate-ml/ablate/core/report"
 )
 
-var plotColors = []color.Color{
-	color.RGBA{R: 31, G: 119, B: 180, A: 255},
-	color.RGBA{R: 214, G: 39, B: 40, A: 255},
-	color.RGBA{R: 44, G: 160, B: 44, A: 255},
-	color.RGBA{R: 148, G: 103, B: 189, A: 255},
-	color.RGBA{R: 255, G: 127, B: 14, A: 255},
-	color.RGBA{R: 127, G: 127, B: 127, A: 255},
-	color.RGBA{R: 23, G: 190, B: 207, A: 255},
-}
+var plotColors = []color.Color{report.Blue, report.Red, report.Green, report.Purple, report.Orange, report.Grey, report.Cyan}
 
 // histograms overlays normalised histograms of the named value sets.
 func histograms(title, xlabel string, names []string, sets [][]float64) (*plot.Plot, error) {

@@ -9,18 +9,10 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/ablate-ml/ablate/core/experiment"
+	"github.com/ablate-ml/ablate/core/report"
 )
 
-var plotColors = []color.Color{
-	color.RGBA{R: 214, G: 39, B: 40, A: 255},
-	color.RGBA{R: 31, G: 119, B: 180, A: 255},
-	color.RGBA{R: 44, G: 160, B: 44, A: 255},
-	color.RGBA{R: 148, G: 103, B: 189, A: 255},
-	color.RGBA{R: 255, G: 127, B: 14, A: 255},
-	color.RGBA{R: 127, G: 127, B: 127, A: 255},
-	color.RGBA{R: 23, G: 190, B: 207, A: 255},
-	color.RGBA{R: 140, G: 86, B: 75, A: 255},
-}
+var plotColors = []color.Color{report.Red, report.Blue, report.Green, report.Purple, report.Orange, report.Grey, report.Cyan, report.Brown}
 
 // plotRounds draws each animal's probability under NEUTRAL by round.
 func plotRounds(env *experiment.RunEnv, target string, traits [][]float64) error {
