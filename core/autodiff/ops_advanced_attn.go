@@ -215,3 +215,45 @@ func (tp *Tape[T]) Attention(q, k, v *Var[T], opts AttnOpts) *Var[T] {
 		}
 	}, q, k, v)
 }
+
+// WindowAttention is Attention for causal sliding-window attention
+// (opts.Causal, opts.Window = w > 0) computed on overlapping blocks of 2w
+// rows instead of one S x S score matrix per sequence and head: the queries
+// [jw, (j+1)w) of a sequence sit in a block that also holds the w rows
+// before them, so every key they may see is in their block, and RoPE
+// depends on offsets only. The result equals Attention's up to rounding
+// (RoPE's angles are taken from the block's start), with 2w/S of its score
+// memory: at S = 256 and w = 16, 8x less. Sequences no longer than 2w go to
+// Attention as they are.
+func (tp *Tape[T]) WindowAttention(q, k, v *Var[T], opts AttnOpts) *Var[T] {
+	if !opts.Causal || opts.Window <= 0 {
+		panic(fmt.Sprintf("autodiff: WindowAttention needs causal attention with a window, got %+v", opts))
+	}
+	B, S, w := opts.Batch, opts.Seq, opts.Window
+	L := 2 * w
+	if S <= L {
+		return tp.Attention(q, k, v, opts)
+	}
+	if B <= 0 || len(q.Value.Shape) != 2 || q.Value.Shape[0] != B*S {
+		panic(fmt.Sprintf("autodiff: WindowAttention: q %v does not hold batch %d × seq %d rows", q.Value.Shape, B, S))
+	}
+	nb := (S + w - 1) / w
+	rows := make([]int, 0, B*nb*L)
+	pick := make([]int, 0, B*S)
+	for b := 0; b < B; b++ {
+		for j := 0; j < nb; j++ {
+			s0 := min(max(j*w-w, 0), S-L)
+			blk := len(rows) / L
+			for r := 0; r < L; r++ {
+				rows = append(rows, b*S+s0+r)
+			}
+			for t := j * w; t < min((j+1)*w, S); t++ {
+				pick = append(pick, blk*L+t-s0)
+			}
+		}
+	}
+	block := opts
+	block.Batch, block.Seq = B*nb, L
+	a := tp.Attention(tp.SelectRows(q, rows), tp.SelectRows(k, rows), tp.SelectRows(v, rows), block)
+	return tp.SelectRows(a, pick)
+}

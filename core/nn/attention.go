@@ -62,10 +62,18 @@ func NewSelfAttention[T Float](name string, cfg AttnConfig, rng *rand.Rand) *Sel
 // contiguous, and returns the same shape.
 func (a *SelfAttention[T]) Forward(tp *autodiff.Tape[T], x *autodiff.Var[T], batch, seq int) *autodiff.Var[T] {
 	q, k, v := a.Q.Forward(tp, x), a.K.Forward(tp, x), a.V.Forward(tp, x)
-	h := tp.Attention(q, k, v, autodiff.AttnOpts{
+	opts := autodiff.AttnOpts{
 		Batch: batch, Seq: seq, Heads: a.Cfg.Heads, Causal: true,
 		Window: a.Cfg.Window, RoPE: a.Cfg.RoPE, RoPEBase: a.Cfg.RoPEBase,
-	})
+	}
+	var h *autodiff.Var[T]
+	if opts.Window > 0 {
+		// On blocks of 2*Window rows: the same values, without a
+		// seq x seq score matrix.
+		h = tp.WindowAttention(q, k, v, opts)
+	} else {
+		h = tp.Attention(q, k, v, opts)
+	}
 	return a.O.Forward(tp, h)
 }
 
