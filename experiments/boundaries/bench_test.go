@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ablate-ml/ablate/core/data"
 )
 
 // zeroDiscount is a native stand-in for the plugin in benchmarks: the
@@ -38,7 +40,7 @@ func BenchmarkStep(b *testing.B) {
 				in[i], tgt[i] = rng.IntN(27), rng.IntN(27)
 			}
 			tr := NewTrainer(m, Objective{Method: method, Rate: 0.2, Reward: "early-exit", GateWeight: 0.01, RateWeight: 0.01,
-				EarlyWeight: 0.1, Tau: 0.5, PriorWeight: 1}, zeroDiscount{}, NewAlphabet([]byte("abcdefghijklmnopqrstuvwxyz ")))
+				EarlyWeight: 0.1, Tau: 0.5, PriorWeight: 1}, zeroDiscount{}, data.NewAlphabet([]byte("abcdefghijklmnopqrstuvwxyz ")))
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := tr.Step(context.Background(), in, tgt, B, S, 0, rng); err != nil {

@@ -11,7 +11,7 @@ import (
 type Corpus struct {
 	Name         string
 	Train, Valid []byte
-	Alpha        *Alphabet
+	Alpha        *data.Alphabet
 	Digest       string // of the real text read; "" for the synthetic languages
 }
 
@@ -40,7 +40,7 @@ func LoadCorpus(s CorpusSpec) (*Corpus, error) {
 		}
 		tr, _ := l.Generate(rand.New(rand.NewPCG(s.Seed, 1)), s.TrainBytes)
 		va, _ := l.Generate(rand.New(rand.NewPCG(s.Seed, 2)), s.ValidBytes)
-		return &Corpus{Name: s.Name, Train: tr, Valid: va, Alpha: NewAlphabet(tr, va)}, nil
+		return &Corpus{Name: s.Name, Train: tr, Valid: va, Alpha: data.NewAlphabet(tr, va)}, nil
 	case "opticks", "fortunes", "go-source":
 		var t *data.Text
 		var err error
@@ -53,7 +53,7 @@ func LoadCorpus(s CorpusSpec) (*Corpus, error) {
 			return nil, err
 		}
 		tr, va := t.Split(0.1)
-		return &Corpus{Name: s.Name, Train: tr.Bytes, Valid: va.Bytes, Alpha: NewAlphabet(t.Bytes),
+		return &Corpus{Name: s.Name, Train: tr.Bytes, Valid: va.Bytes, Alpha: data.NewAlphabet(t.Bytes),
 			Digest: "sha256:" + data.FingerprintContent(t.Digests)}, nil
 	}
 	return nil, fmt.Errorf("boundaries: unknown corpus %q (want one of %v)", s.Name, Corpora)

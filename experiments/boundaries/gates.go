@@ -160,9 +160,6 @@ func Uniform(B, T int, rate float64, rng *rand.Rand) []float64 {
 	return g
 }
 
-// IsSpace is the whitespace the oracle cuts on: space, tab, newline, CR.
-func IsSpace(c int) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
-
 // Whitespace puts a boundary on every whitespace symbol (a token ends with
 // its space, the space being the word's last byte); space[s] says whether
 // symbol s is whitespace.

@@ -172,7 +172,7 @@ func (m *Model[T]) Down(tp *autodiff.Tape[T], tokens []int, B, S int) *autodiff.
 	x := tp.Gather(m.emb, tokens)
 	for _, b := range m.down {
 		x = m.run(tp, b, x, func(q, k, v *autodiff.Var[T]) *autodiff.Var[T] {
-			return WindowAttention(tp, q, k, v, B, S, m.Cfg.Heads, m.Cfg.Window)
+			return windowAttention(tp, q, k, v, B, S, m.Cfg.Heads, m.Cfg.Window)
 		})
 	}
 	return x
@@ -250,7 +250,7 @@ func (m *Model[T]) Rest(tp *autodiff.Tape[T], h *autodiff.Var[T], gates []float6
 	x := tp.Add(h, tp.SelectRows(c, of))
 	for _, b := range m.up {
 		x = m.run(tp, b, x, func(q, k, v *autodiff.Var[T]) *autodiff.Var[T] {
-			return WindowAttention(tp, q, k, v, B, S, m.Cfg.Heads, m.Cfg.UpWindow)
+			return windowAttention(tp, q, k, v, B, S, m.Cfg.Heads, m.Cfg.UpWindow)
 		})
 	}
 	return tp.Linear(tp.RMSNorm(x, m.nFinal, 1e-5), m.wFinal, m.bFinal)
@@ -266,34 +266,8 @@ func sigmoid(x float64) float64 {
 	return e / (1 + e)
 }
 
-// WindowAttention is causal sliding-window attention with RoPE (a window of
-// w keys, the query's own included) over B sequences of S rows, computed on
-// overlapping blocks of 2w rows instead of the whole S x S score matrix:
-// the queries [jw, (j+1)w) of a sequence sit in a block that also holds
-// the w rows before them, so every key they may see is in their block, and
-// RoPE depends on offsets only. The result equals Attention with
-// AttnOpts{Causal: true, Window: w, RoPE: true}.
-func WindowAttention[T tensor.Float](tp *autodiff.Tape[T], q, k, v *autodiff.Var[T], B, S, heads, w int) *autodiff.Var[T] {
-	L := 2 * w
-	if S <= L {
-		return tp.Attention(q, k, v, autodiff.AttnOpts{Batch: B, Seq: S, Heads: heads, Causal: true, Window: w, RoPE: true})
-	}
-	nb := (S + w - 1) / w
-	rows := make([]int, 0, B*nb*L)
-	pick := make([]int, 0, B*S)
-	for b := 0; b < B; b++ {
-		for j := 0; j < nb; j++ {
-			s0 := min(max(j*w-w, 0), S-L)
-			blk := len(rows) / L
-			for r := 0; r < L; r++ {
-				rows = append(rows, b*S+s0+r)
-			}
-			for t := j * w; t < min((j+1)*w, S); t++ {
-				pick = append(pick, blk*L+t-s0)
-			}
-		}
-	}
-	a := tp.Attention(tp.SelectRows(q, rows), tp.SelectRows(k, rows), tp.SelectRows(v, rows),
-		autodiff.AttnOpts{Batch: B * nb, Seq: L, Heads: heads, Causal: true, Window: w, RoPE: true})
-	return tp.SelectRows(a, pick)
+// windowAttention is causal sliding-window attention with RoPE (a window of
+// w keys, the query's own included), computed on blocks of 2w rows.
+func windowAttention[T tensor.Float](tp *autodiff.Tape[T], q, k, v *autodiff.Var[T], B, S, heads, w int) *autodiff.Var[T] {
+	return tp.WindowAttention(q, k, v, autodiff.AttnOpts{Batch: B, Seq: S, Heads: heads, Causal: true, Window: w, RoPE: true})
 }

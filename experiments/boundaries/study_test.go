@@ -14,6 +14,7 @@ import (
 
 	"github.com/ablate-ml/ablate/core/autodiff"
 	"github.com/ablate-ml/ablate/core/experiment"
+	"github.com/ablate-ml/ablate/core/experiment/experimenttest"
 	sdkplugintest "github.com/ablate-ml/ablate/sdk/plugintest"
 )
 
@@ -37,35 +38,10 @@ func builtins(t *testing.T) experiment.Resolvers {
 // by its method.
 func runFile(t *testing.T, body string) map[string]map[string]any {
 	t.Helper()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "e.toml")
-	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	reg, err := experiment.NewRegistry(Study{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	p, err := experiment.Load(ctx, file, nil, experiment.Env{Studies: reg, Host: "test", Resolvers: builtins(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := &experiment.Store{Root: filepath.Join(dir, "runs")}
-	res, err := st.Execute(ctx, p, experiment.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, dir := experimenttest.Load(t, body, Study{}, builtins(t))
 	out := map[string]map[string]any{}
-	for _, o := range res.Outcomes {
-		if o.Err != nil {
-			t.Fatalf("run failed: %v", o.Err)
-		}
-		rec, err := st.Read(st.Dir(o.Run))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[o.Run.Settings.(*Settings).Boundaries.Method] = rec.Summary
+	for _, d := range experimenttest.Run(t, p, filepath.Join(dir, "runs")) {
+		out[d.Run.Settings.(*Settings).Boundaries.Method] = d.Summary
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/ablate-ml/ablate/core/autodiff"
+	"github.com/ablate-ml/ablate/core/data"
 	"github.com/ablate-ml/ablate/core/plugin"
 	"github.com/ablate-ml/ablate/core/tensor"
 )
@@ -47,7 +48,7 @@ type Trainer[T tensor.Float] struct {
 	M     *Model[T]
 	Obj   Objective
 	Disc  Discount // needed by reinforce
-	Alpha *Alphabet
+	Alpha *data.Alphabet
 	tp    *autodiff.Tape[T]
 }
 
@@ -60,7 +61,7 @@ type Stats struct {
 }
 
 // NewTrainer returns a trainer over its own tape.
-func NewTrainer[T tensor.Float](m *Model[T], obj Objective, disc Discount, alpha *Alphabet) *Trainer[T] {
+func NewTrainer[T tensor.Float](m *Model[T], obj Objective, disc Discount, alpha *data.Alphabet) *Trainer[T] {
 	return &Trainer[T]{M: m, Obj: obj, Disc: disc, Alpha: alpha, tp: autodiff.NewTape[T]()}
 }
 
