@@ -199,7 +199,7 @@ func TestReport(t *testing.T) {
 	table("real text", "corpus / method", rows)
 	rows = nil
 	for _, c := range []string{"skip", "prefix"} {
-		for _, m := range []string{FixedStr, Reinforce} {
+		for _, m := range []string{WhiteSpace, FixedStr, UniformRnd, Reinforce, StraightTh} {
 			rows = append(rows, row{c + " / " + m, sel("long", "data.corpus", c, "boundaries.method", m)})
 		}
 		rows = append(rows, row{c + " / reinforce, gate_weight 0.1", sel("gate-weight", "data.corpus", c)})
