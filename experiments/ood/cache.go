@@ -9,11 +9,14 @@ import (
 	"path/filepath"
 
 	"github.com/ablate-ml/ablate/core/nn"
+	"github.com/ablate-ml/ablate/core/tensor"
 )
 
 // flowKey identifies a trained flow: everything that decides its
-// parameters. Runs that differ only in how the flow is evaluated (OOD
-// sets, B, estimator) share it.
+// parameters, the build's matrix products included (builds sum in different
+// orders, so a flow trained by one is not the flow another would train).
+// Runs that differ only in how the flow is evaluated (OOD sets, B,
+// estimator) share it.
 func flowKey(s *Settings, seed int64, version string) string {
 	b, _ := json.Marshal(struct {
 		V     string
@@ -22,10 +25,11 @@ func flowKey(s *Settings, seed int64, version string) string {
 		Model any
 		Opt   any
 		Seed  int64
+		BLAS  string
 	}{version, s.Data.In, s.Data.Train, modelKey(s), struct {
 		Steps, Batch int
 		LR, Clip     float64
-	}{s.Train.Steps, s.Train.Batch, s.Train.LR, s.Train.Clip}, seed})
+	}{s.Train.Steps, s.Train.Batch, s.Train.LR, s.Train.Clip}, seed, tensor.Backend})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:16])
 }

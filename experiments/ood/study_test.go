@@ -11,6 +11,7 @@ import (
 	"github.com/ablate-ml/ablate/core/data"
 	"github.com/ablate-ml/ablate/core/experiment"
 	"github.com/ablate-ml/ablate/core/experiment/experimenttest"
+	"github.com/ablate-ml/ablate/core/tensor"
 )
 
 // gauss is a native diagonal Gaussian on the log of the raw features (the paper's
@@ -178,4 +179,11 @@ func TestFlowCacheRoundTrip(t *testing.T) {
 	if flowKey(s, 1, "1") == k1 || flowKey(s, 2, "1") == flowKey(s, 1, "1") {
 		t.Error("alpha or seed did not change the flow key")
 	}
+	k2 := flowKey(s, 1, "1")
+	old := tensor.Backend
+	tensor.Backend += " (another)"
+	if flowKey(s, 1, "1") == k2 {
+		t.Error("the build's matrix products did not change the flow key")
+	}
+	tensor.Backend = old
 }

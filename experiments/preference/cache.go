@@ -13,6 +13,7 @@ import (
 
 	"github.com/ablate-ml/ablate/core/experiment"
 	"github.com/ablate-ml/ablate/core/nn"
+	"github.com/ablate-ml/ablate/core/tensor"
 )
 
 // modelKey identifies a trained model: every setting that decides its
@@ -31,9 +32,10 @@ func modelKey(s *Settings, seed int64, which, version string) string {
 		Pretrain any
 		Finetune any
 		Seed     int64
+		BLAS     string // builds sum products in different orders
 	}{version, which, s.World, s.Model,
 		[]any{s.Pretrain.Steps, s.Pretrain.Batch, s.Pretrain.LR, s.Pretrain.Love, s.Pretrain.None, s.Pretrain.Animal},
-		ft, seed})
+		ft, seed, tensor.Backend})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:16])
 }

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
+
+	"github.com/ablate-ml/ablate/core/tensor"
 )
 
 // TestModelCache: a saved model loads back bit for bit; a file of the
@@ -54,6 +56,12 @@ func TestModelCache(t *testing.T) {
 		"pretrain": func() string { c := *s; c.Pretrain.Steps++; return modelKey(&c, 1, "base", "1") }(),
 		"world":    func() string { c := *s; c.World.Numbers++; return modelKey(&c, 1, "base", "1") }(),
 		"model":    func() string { c := *s; c.Model.D *= 2; return modelKey(&c, 1, "base", "1") }(),
+		"build's matrix products": func() string {
+			old := tensor.Backend
+			defer func() { tensor.Backend = old }()
+			tensor.Backend += " (another)"
+			return modelKey(s, 1, "base", "1")
+		}(),
 	} {
 		if key == k {
 			t.Errorf("changing the %s did not change the model key", name)
