@@ -55,6 +55,10 @@ type Settings struct {
 		Warmup int     `toml:"warmup"`
 		Clip   float64 `toml:"clip"`
 		GateLR float64 `toml:"gate_lr"` // the boundary heads' learning rate as a multiple of lr
+		// GateHold is how many steps the boundary heads wait before they
+		// learn (0: from the start); until then the rest of the model trains
+		// on the boundaries of the starting policy.
+		GateHold int `toml:"gate_hold"`
 	} `toml:"train"`
 	Eval struct {
 		Every     int `toml:"every"`      // steps between logged training metrics
@@ -164,6 +168,9 @@ func (s *Settings) Validate() error {
 	}
 	if !(t.GateLR > 0 && t.GateLR <= 1000) {
 		ps.Addf("train.gate_lr", "want (0, 1000] (a multiple of train.lr), got %g", t.GateLR)
+	}
+	if t.GateHold < 0 || (t.Steps > 0 && t.GateHold >= t.Steps) {
+		ps.Addf("train.gate_hold", "want 0 <= gate_hold < train.steps (%d), got %d", t.Steps, t.GateHold)
 	}
 	if !(t.Clip >= 0) {
 		ps.Addf("train.clip", "want >= 0 (0 = no clipping), got %g", t.Clip)
@@ -299,7 +306,7 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 	batches, gates, vrng := env.Rand("batches"), env.Rand("gates"), env.Rand("variance")
 	sched := optim.WarmupCosine{Base: s.Train.LR, Warmup: s.Train.Warmup, Total: s.Train.Steps, Min: s.Train.LR / 10}
 	ps := m.Params()
-	opt := newStepper(m, s.Train.GateLR)
+	opt := newStepper(m, s.Train.GateLR, s.Train.GateHold)
 	varAt := map[int]int{}
 	if Learned(b.Method) && s.Eval.VarianceK > 0 {
 		for i := 0; i < s.Eval.Variance; i++ {
@@ -394,13 +401,14 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 type stepper struct {
 	rest, gate          optim.Adam[float32]
 	gateLR              float64
+	hold, n             int         // the boundary heads learn from step hold on; n steps taken
 	grads               [][]float32 // every parameter's gradient (for clipping)
 	restVals, restGrads [][]float32
 	gateVals, gateGrads [][]float32
 }
 
-func newStepper(m *Model[float32], gateLR float64) *stepper {
-	st := &stepper{gateLR: gateLR}
+func newStepper(m *Model[float32], gateLR float64, hold int) *stepper {
+	st := &stepper{gateLR: gateLR, hold: hold}
 	isGate := map[*autodiff.Var[float32]]bool{}
 	for _, p := range m.GateParams() {
 		isGate[p] = true
@@ -416,11 +424,16 @@ func newStepper(m *Model[float32], gateLR float64) *stepper {
 	return st
 }
 
-// step applies one update at learning rate lr.
+// step applies one update at learning rate lr. While the boundary heads
+// are held they are not stepped at all, so their Adam moments and step
+// count start when they are released.
 func (st *stepper) step(lr float64) {
 	st.rest.LR, st.gate.LR = lr, lr*st.gateLR
 	st.rest.StepSlices(st.restVals, st.restGrads)
-	st.gate.StepSlices(st.gateVals, st.gateGrads)
+	if st.n >= st.hold {
+		st.gate.StepSlices(st.gateVals, st.gateGrads)
+	}
+	st.n++
 }
 
 // Marked writes text with a '|' after every byte that ends a token.

@@ -146,7 +146,7 @@ func TestGateLR(t *testing.T) {
 			p.Grad.Data[i] = float32(rng.NormFloat64())
 		}
 	}
-	newStepper(m, gateLR).step(lr)
+	newStepper(m, gateLR, 0).step(lr)
 	gate := map[*autodiff.Var[float32]]bool{}
 	for _, p := range m.GateParams() {
 		gate[p] = true
@@ -162,6 +162,51 @@ func TestGateLR(t *testing.T) {
 			exp := -want * g / (math.Abs(g) + 1e-8)
 			if math.Abs(d-exp) > 1e-6*math.Max(1, math.Abs(float64(w)))+1e-3*want {
 				t.Fatalf("%s[%d]: moved %g, want %g", p.Name, i, d, exp)
+			}
+		}
+	}
+}
+
+// TestGateHold: with gate_hold 2 the boundary heads do not move in the
+// first two steps while everything else does, and move on the third by
+// Adam's first step at gate_lr * lr (its moments start at the release).
+func TestGateHold(t *testing.T) {
+	const lr, gateLR = 1e-3, 3.0
+	m, err := NewModel[float32](Config{Vocab: 5, Dim: 8, Heads: 2, Down: 1, Mid: 1, Up: 1, Window: 4, Taps: 3, Scale: 1, Rate: 0.2}, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := map[*autodiff.Var[float32]]bool{}
+	for _, p := range m.GateParams() {
+		gate[p] = true
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	st := newStepper(m, gateLR, 2)
+	for step := 0; step < 3; step++ {
+		before := map[*autodiff.Var[float32]][]float32{}
+		for _, p := range m.Params() {
+			before[p] = append([]float32{}, p.Value.Data...)
+			for i := range p.Grad.Data {
+				p.Grad.Data[i] = float32(rng.NormFloat64())
+			}
+		}
+		st.step(lr)
+		for _, p := range m.Params() {
+			moved := false
+			for i, w := range p.Value.Data {
+				if w != before[p][i] {
+					moved = true
+				}
+				if gate[p] && step == 2 {
+					g := float64(p.Grad.Data[i])
+					d, exp := float64(w)-float64(before[p][i]), -gateLR*lr*g/(math.Abs(g)+1e-8)
+					if math.Abs(d-exp) > 1e-6*math.Max(1, math.Abs(float64(w)))+1e-3*gateLR*lr {
+						t.Fatalf("step %d %s[%d]: moved %g, want Adam's first step %g", step, p.Name, i, d, exp)
+					}
+				}
+			}
+			if want := !gate[p] || step == 2; moved != want {
+				t.Fatalf("step %d: %s moved = %v, want %v", step, p.Name, moved, want)
 			}
 		}
 	}
