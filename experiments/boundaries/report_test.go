@@ -211,7 +211,7 @@ func TestReport(t *testing.T) {
 	var sb strings.Builder
 	sb.WriteString("\n### per seed\n\n| run | seed | bpb | stride bpb | rate | space_recall | offset_peak | at k |\n|---|---|---|---|---|---|---|---|")
 	var per []runRec
-	for _, sw := range []string{"main", "tune", "tune2", "tune3", "tune4", "tune5"} {
+	for _, sw := range []string{"main", "tune", "tune2", "tune3", "tune4", "tune5", "tune6"} {
 		for _, r := range sel(sw) {
 			if sw != "main" || r.axes["boundaries.method"] == Reinforce {
 				per = append(per, r)
