@@ -177,10 +177,10 @@ func serial[T Float](s *spec[T], transA, transB bool, m, n, k int, alpha T, a []
 			if p0 == 0 {
 				bet = beta
 			}
-			packB(transB, b, ldb, p0, kb, j0, nb, s.nr, buf.b)
+			pack(!transB, b, ldb, p0, kb, j0, nb, s.nr, buf.b)
 			for i0 := 0; i0 < m; i0 += mc {
 				mb := min(mc, m-i0)
-				packA(transA, a, lda, i0, mb, p0, kb, buf.a)
+				pack(transA, a, lda, p0, kb, i0, mb, mr, buf.a)
 				macro(s, mb, nb, kb, alpha, buf.a, buf.b, bet, c[i0*ldc+j0:], ldc, &buf.edge)
 			}
 		}
@@ -222,67 +222,45 @@ func macro[T Float](s *spec[T], mb, nb, kb int, alpha T, ap, bp []T, beta T, c [
 	}
 }
 
-// packA copies rows i0..i0+mb of op(a), columns p0..p0+kb, into panels of
-// mr rows stored column by column (dst[panel*mr*kb + p*mr + i]), padding the
-// last panel with zeros.
-func packA[T Float](trans bool, a []T, lda, i0, mb, p0, kb int, dst []T) {
-	for ir := 0; ir < mb; ir += mr {
-		pan := dst[ir*kb : ir*kb+mr*kb]
-		mh := min(mr, mb-ir)
-		if trans {
-			// op(a)[i][p] = a[p][i]: each p gives mh contiguous values.
+// pack copies depths p0..p0+kb and lanes q0..q0+nq of a matrix into panels
+// width lanes wide stored depth by depth (dst[panel*width*kb + p*width + q]),
+// padding the last panel with zeros. Element (p, q) is x[p*ld+q] when
+// depthMajor, x[q*ld+p] otherwise. op(b) is packed with its rows as depths
+// (depth-major unless transposed), op(a) with its columns as depths
+// (depth-major when transposed), into panels nr and mr lanes wide.
+func pack[T Float](depthMajor bool, x []T, ld, p0, kb, q0, nq, width int, dst []T) {
+	for qr := 0; qr < nq; qr += width {
+		pan := dst[qr*kb : qr*kb+width*kb]
+		nw := min(width, nq-qr)
+		if depthMajor {
+			// Each depth gives nw contiguous values.
 			for p := 0; p < kb; p++ {
-				src := a[(p0+p)*lda+i0+ir:]
-				d := pan[p*mr : p*mr+mr]
-				copy(d, src[:mh])
-				clear(d[mh:])
-			}
-			continue
-		}
-		if mh < mr {
-			clear(pan)
-			for i := 0; i < mh; i++ {
-				src := a[(i0+ir+i)*lda+p0 : (i0+ir+i)*lda+p0+kb]
-				for p, v := range src {
-					pan[p*mr+i] = v
-				}
-			}
-			continue
-		}
-		// Six rows at once: each group of six in the panel is written whole.
-		o := (i0+ir)*lda + p0
-		r0, r1, r2 := a[o:o+kb], a[o+lda:o+lda+kb], a[o+2*lda:o+2*lda+kb]
-		r3, r4, r5 := a[o+3*lda:o+3*lda+kb], a[o+4*lda:o+4*lda+kb], a[o+5*lda:o+5*lda+kb]
-		for p := range r0 {
-			d := pan[p*mr : p*mr+mr : p*mr+mr]
-			d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-		}
-	}
-}
-
-// packB copies rows p0..p0+kb of op(b), columns j0..j0+nb, into panels of nr
-// columns stored row by row (dst[panel*nr*kb + p*nr + j]), padding the last
-// panel with zeros.
-func packB[T Float](trans bool, b []T, ldb, p0, kb, j0, nb, nr int, dst []T) {
-	for jr := 0; jr < nb; jr += nr {
-		pan := dst[jr*kb : jr*kb+nr*kb]
-		nw := min(nr, nb-jr)
-		if !trans {
-			for p := 0; p < kb; p++ {
-				d := pan[p*nr : p*nr+nr]
-				copy(d, b[(p0+p)*ldb+j0+jr:(p0+p)*ldb+j0+jr+nw])
+				d := pan[p*width : p*width+width]
+				o := (p0+p)*ld + q0 + qr
+				copy(d, x[o:o+nw])
 				clear(d[nw:])
 			}
 			continue
 		}
-		// op(b)[p][j] = b[j][p]: each j gives kb contiguous values.
-		if nw < nr {
+		// Each lane gives kb contiguous values.
+		o := (q0+qr)*ld + p0
+		if width == mr && nw == mr {
+			// A's full panels, six lanes at once: each group of six in the
+			// panel is written whole.
+			r0, r1, r2 := x[o:o+kb], x[o+ld:o+ld+kb], x[o+2*ld:o+2*ld+kb]
+			r3, r4, r5 := x[o+3*ld:o+3*ld+kb], x[o+4*ld:o+4*ld+kb], x[o+5*ld:o+5*ld+kb]
+			for p := range r0 {
+				d := pan[p*mr : p*mr+mr : p*mr+mr]
+				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+			continue
+		}
+		if nw < width {
 			clear(pan)
 		}
-		for j := 0; j < nw; j++ {
-			src := b[(j0+jr+j)*ldb+p0 : (j0+jr+j)*ldb+p0+kb]
-			for p, v := range src {
-				pan[p*nr+j] = v
+		for q := 0; q < nw; q++ {
+			for p, v := range x[o+q*ld : o+q*ld+kb] {
+				pan[p*width+q] = v
 			}
 		}
 	}
