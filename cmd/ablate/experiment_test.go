@@ -219,3 +219,22 @@ func TestCheckPluginLoadsBuiltins(t *testing.T) {
 		t.Error("an estimator loaded as a judge")
 	}
 }
+
+// TestCommittedExperimentsPlan: every experiment file in the repository
+// decodes and plans against its study (a dry run, which needs neither data
+// nor built plugins: a built-in plugin's source directory stands for it), so
+// a renamed or tightened setting cannot leave a committed file that no
+// longer runs.
+func TestCommittedExperimentsPlan(t *testing.T) {
+	t.Chdir(filepath.Join("..", ".."))
+	files, err := filepath.Glob(filepath.Join("experiments", "*", "*.toml"))
+	if err != nil || len(files) < 20 {
+		t.Fatalf("found %d experiment files (%v), want the repository's", len(files), err)
+	}
+	for _, f := range files {
+		out, err := call(t, runRun, f, "--dry-run", "--root", t.TempDir(), "-plugins", t.TempDir())
+		if err != nil || !strings.Contains(out, " runs (root ") || strings.Contains(out, " done ") {
+			t.Errorf("%s: %v\n%s", f, err, out)
+		}
+	}
+}
