@@ -351,12 +351,16 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 		acc.Early += stt.Early
 		acc.Rate += stt.Rate
 		acc.MeanP += stt.MeanP
+		acc.Recall += stt.Recall
+		acc.Offset0 += stt.Offset0
+		acc.Offset1 += stt.Offset1
 		nacc++
 		env.Progress(step+1, s.Train.Steps)
 		if (step+1)%s.Eval.Every == 0 || step+1 == s.Train.Steps {
 			n := float64(nacc)
 			if err := env.Metric(step+1, map[string]float64{"train_bpb": acc.Final / n / math.Ln2,
-				"train_early_bpb": acc.Early / n / math.Ln2, "train_rate": acc.Rate / n, "train_mean_p": acc.MeanP / n}); err != nil {
+				"train_early_bpb": acc.Early / n / math.Ln2, "train_rate": acc.Rate / n, "train_mean_p": acc.MeanP / n,
+				"train_space_recall": acc.Recall / n, "train_offset0": acc.Offset0 / n, "train_offset1": acc.Offset1 / n}); err != nil {
 				return err
 			}
 			acc, nacc = Stats{}, 0

@@ -211,3 +211,27 @@ func TestGateHold(t *testing.T) {
 		}
 	}
 }
+
+// TestOffsetCounts counts a hand-checked sequence: byte class 0 is
+// whitespace; forced first and last gates are left out, and a boundary
+// before the first whitespace has no offset.
+func TestOffsetCounts(t *testing.T) {
+	space := []bool{true, false}
+	in := []int{1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+	gates := []float64{1, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1}
+	var oc offsetCounts
+	oc.add(in, gates, 2, 8, space)
+	// Row 0: free bytes 1..6, boundaries at 1 (no space yet), 2 (the space,
+	// offset 0) and 3 (offset 1 after the space at 2); spaces at 2 and 5.
+	// Row 1: no whitespace, no free boundary.
+	if oc.free != 12 || oc.bounds != 3 || oc.spaces != 2 || oc.hits != 1 {
+		t.Fatalf("free %v bounds %v spaces %v hits %v, want 12 3 2 1", oc.free, oc.bounds, oc.spaces, oc.hits)
+	}
+	if oc.recall() != 0.5 || oc.frac(0) != 0.5 || oc.frac(1) != 0.5 || oc.frac(2) != 0 {
+		t.Fatalf("recall %v, offsets %v %v %v; want 0.5, 0.5 0.5 0", oc.recall(), oc.frac(0), oc.frac(1), oc.frac(2))
+	}
+	var none offsetCounts
+	if none.recall() != 0 || none.frac(0) != 0 {
+		t.Fatal("empty counts are not 0")
+	}
+}

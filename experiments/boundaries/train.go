@@ -58,6 +58,10 @@ type Stats struct {
 	Rate         float64 // fraction of free bytes with a boundary
 	MeanP        float64 // the gater's mean probability (reinforce) or 0
 	Prior        float64 // the binomial prior's loss (ste) or 0
+	// Where the batch's sampled boundaries fell: the fraction of
+	// whitespace bytes with a boundary, and the fractions of boundaries
+	// (after a first whitespace) at offsets 0 and 1 from the last whitespace.
+	Recall, Offset0, Offset1 float64
 }
 
 // NewTrainer returns a trainer over its own tape.
@@ -137,6 +141,10 @@ func (tr *Trainer[T]) Step(ctx context.Context, in, tgt []int, B, S int, step in
 	loss := tp.Add(tp.Mean(final), tp.Scale(tp.Mean(early), T(o.EarlyWeight)))
 	st.Final, st.Early = mean(floats(final.Value.Data)), mean(floats(early.Value.Data))
 	st.Rate = FreeRate(gates, B, S)
+	var oc offsetCounts
+	oc.add(in, gates, B, S, tr.Alpha.Space)
+	st.Recall = oc.recall()
+	st.Offset0, st.Offset1 = oc.frac(0), oc.frac(1)
 	switch o.Method {
 	case Reinforce:
 		r := make([]float64, B*S)
@@ -209,12 +217,66 @@ type Eval struct {
 // OffsetBins is the length of Eval.Offsets.
 const OffsetBins = 8
 
+// offsetCounts counts where boundaries fall relative to whitespace.
+type offsetCounts struct {
+	free, bounds, spaces, hits float64
+	offsets                    [OffsetBins]float64 // boundaries at offset k after the last whitespace (the last bin: k and above)
+}
+
+// add counts the free (not forced) bytes of a B x S batch of byte classes
+// in and its gates.
+func (oc *offsetCounts) add(in []int, gates []float64, B, S int, space []bool) {
+	for s := 0; s < B; s++ {
+		last := -1
+		for t := 0; t < S; t++ {
+			c, g := in[s*S+t], gates[s*S+t]
+			if space[c] {
+				last = t
+			}
+			if Forced(t, S) {
+				continue
+			}
+			oc.free++
+			oc.bounds += g
+			if space[c] {
+				oc.spaces++
+				oc.hits += g
+			}
+			if g != 0 && last >= 0 {
+				oc.offsets[min(t-last, OffsetBins-1)]++
+			}
+		}
+	}
+}
+
+// recall is the fraction of whitespace bytes with a boundary (0 if none).
+func (oc *offsetCounts) recall() float64 {
+	if oc.spaces == 0 {
+		return 0
+	}
+	return oc.hits / oc.spaces
+}
+
+// frac is P(boundary at offset k after the last whitespace) (0 if no
+// boundary follows a whitespace).
+func (oc *offsetCounts) frac(k int) float64 {
+	tot := 0.0
+	for _, v := range oc.offsets {
+		tot += v
+	}
+	if tot == 0 {
+		return 0
+	}
+	return oc.offsets[k] / tot
+}
+
 // Evaluate scores the windows (each S+1 bytes) in batches of B.
 func (tr *Trainer[T]) Evaluate(windows [][]byte, B int, rng *rand.Rand) (Eval, error) {
 	tp, m := tr.tp, tr.M
 	var e Eval
 	e.Offsets = make([]float64, OffsetBins)
-	var nll, nllEarly, nbytes, spaces, hits, bounds, free float64
+	var nll, nllEarly, nbytes float64
+	var oc offsetCounts
 	for lo := 0; lo < len(windows); lo += B {
 		ws := windows[lo:min(lo+B, len(windows))]
 		b := len(ws)
@@ -238,46 +300,18 @@ func (tr *Trainer[T]) Evaluate(windows [][]byte, B int, rng *rand.Rand) (Eval, e
 		if lo == 0 {
 			e.Gates = append([]float64{}, gates[:S]...)
 		}
-		for s := 0; s < b; s++ {
-			last := -1
-			for t := 0; t < S; t++ {
-				c, g := in[s*S+t], gates[s*S+t]
-				if tr.Alpha.Space[c] {
-					last = t
-				}
-				if Forced(t, S) {
-					continue
-				}
-				free++
-				bounds += g
-				if tr.Alpha.Space[c] {
-					spaces++
-					hits += g
-				}
-				if g != 0 && last >= 0 {
-					e.Offsets[min(t-last, OffsetBins-1)]++
-				}
-			}
-		}
+		oc.add(in, gates, b, S, tr.Alpha.Space)
 	}
 	tp.NoGrad(false)
 	e.BPB = nll / nbytes / math.Ln2
 	e.EarlyBPB = nllEarly / nbytes / math.Ln2
-	e.Rate = bounds / free
-	if spaces > 0 {
-		e.Recall = hits / spaces
-	}
-	tot := 0.0
-	for _, v := range e.Offsets {
-		tot += v
-	}
-	if bounds > 0 {
-		e.Precision = e.Offsets[0] / tot
+	e.Rate = oc.bounds / oc.free
+	e.Recall = oc.recall()
+	if oc.bounds > 0 {
+		e.Precision = oc.frac(0)
 	}
 	for k := range e.Offsets {
-		if tot > 0 {
-			e.Offsets[k] /= tot
-		}
+		e.Offsets[k] = oc.frac(k)
 		if e.Offsets[k] > e.Peak {
 			e.Peak, e.PeakAt = e.Offsets[k], k
 		}
