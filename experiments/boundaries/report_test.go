@@ -1,7 +1,7 @@
 package boundaries
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -25,34 +25,39 @@ type runRec struct {
 	axes  map[string]string
 	sum   map[string]float64
 	dir   string
+	set   *Settings
 }
 
-func readRuns(t *testing.T, root string) []runRec {
-	dirs, _ := filepath.Glob(filepath.Join(root, "boundaries", "*"))
+// planned reads back the finished runs that the experiment file name.toml
+// plans, found by their identities (so a run first computed from another
+// file with the same settings counts), each labelled with name as its sweep.
+// host is the ablate version the runs were made with (part of each identity),
+// and the built-in plugins are those in bin/plugins.
+func planned(t *testing.T, root, host, name string) []runRec {
+	t.Helper()
+	reg, err := experiment.NewRegistry(Study{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := experiment.Env{Studies: reg, Host: host,
+		Resolvers: experiment.Resolvers{"builtin": experiment.BuiltinResolver{Dir: filepath.Join("..", "..", "bin", "plugins")}}}
+	p, err := experiment.Load(context.Background(), name+".toml", nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &experiment.Store{Root: root}
 	var out []runRec
-	for _, d := range dirs {
-		var meta struct {
-			Sweep string
-			Seed  int
-			Axes  []struct{ Key, Value any }
-		}
-		b, err := os.ReadFile(filepath.Join(d, "run.json"))
-		if err != nil || json.Unmarshal(b, &meta) != nil {
+	for i := range p.Runs {
+		run := &p.Runs[i]
+		rec, err := st.Read(st.Dir(run))
+		if err != nil || rec.State != experiment.StateDone {
 			continue
 		}
-		b, err = os.ReadFile(filepath.Join(d, "summary.json"))
-		if err != nil {
-			continue
+		r := runRec{sweep: name, seed: int(run.Seed), axes: map[string]string{}, sum: map[string]float64{}, dir: rec.Dir, set: run.Settings.(*Settings)}
+		for _, a := range run.Axes {
+			r.axes[a.Key] = fmt.Sprint(a.Value)
 		}
-		raw := map[string]any{}
-		if json.Unmarshal(b, &raw) != nil {
-			continue
-		}
-		r := runRec{sweep: meta.Sweep, seed: meta.Seed, axes: map[string]string{}, sum: map[string]float64{}, dir: d}
-		for _, a := range meta.Axes {
-			r.axes[fmt.Sprint(a.Key)] = fmt.Sprint(a.Value)
-		}
-		for k, v := range raw {
+		for k, v := range rec.Summary {
 			if f, ok := v.(float64); ok {
 				r.sum[k] = f
 			}
@@ -110,13 +115,27 @@ func vals(rs []runRec, k string) []float64 {
 }
 
 // TestReport writes the README's tables (to the test log) and plots (to
-// experiments/boundaries/plots) from the runs under $BOUNDARIES_RUNS.
+// experiments/boundaries/plots) from the runs under $BOUNDARIES_RUNS (a
+// relative path is taken from the repository's root) that
+// the experiment files here plan ($BOUNDARIES_HOST: the version the runs
+// were made with, "(devel)" by default).
 func TestReport(t *testing.T) {
 	root := os.Getenv("BOUNDARIES_RUNS")
 	if root == "" {
 		t.Skip("set BOUNDARIES_RUNS to a results root")
 	}
-	runs := readRuns(t, root)
+	if !filepath.IsAbs(root) {
+		root = filepath.Join("..", "..", root) // relative to the repository, where ablate run puts runs/
+	}
+	host := os.Getenv("BOUNDARIES_HOST")
+	if host == "" {
+		host = "(devel)" // what a binary built in a checkout reports
+	}
+	var runs []runRec
+	for _, name := range []string{"main", "heldout", "short", "long", "gamma", "anneal", "ablations", "english", "code", "gate-weight",
+		"tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8"} {
+		runs = append(runs, planned(t, root, host, name)...)
+	}
 	metrics := []string{"bpb", "rate", "space_recall", "alignment", "offset_peak", "offset_peak_at", "variance/0", "variance/2", "train_seconds"}
 	type row struct {
 		label string
@@ -171,6 +190,20 @@ func TestReport(t *testing.T) {
 	}
 	table("main", "corpus / method", rows)
 	rows = nil
+	for _, c := range []string{"skip", "prefix"} {
+		for _, m := range []string{WhiteSpace, FixedStr, UniformRnd, Reinforce, StraightTh} {
+			rows = append(rows, row{c + " / " + m, sel("heldout", "data.corpus", c, "boundaries.method", m)})
+		}
+	}
+	table("heldout", "corpus / method", rows)
+	rows = nil
+	for _, c := range []string{"skip", "prefix"} {
+		for _, m := range []string{WhiteSpace, FixedStr, UniformRnd, Reinforce, StraightTh} {
+			rows = append(rows, row{c + " / " + m, sel("short", "data.corpus", c, "boundaries.method", m)})
+		}
+	}
+	table("short", "corpus / method", rows)
+	rows = nil
 	for _, h := range []string{"4", "10", "20", "100", "0"} {
 		label := h
 		if h == "0" {
@@ -206,14 +239,14 @@ func TestReport(t *testing.T) {
 	}
 	table("long and gate-weight", "corpus / method", rows)
 
-	// Per seed: REINFORCE against the stride of the same seed (main), and
-	// every run of the tuning sweeps.
+	// Per seed: REINFORCE against the stride of the same seed and budget
+	// (main, short), and every learned run of the tuning sweeps.
 	var sb strings.Builder
 	sb.WriteString("\n### per seed\n\n| run | seed | bpb | stride bpb | rate | space_recall | offset_peak | at k |\n|---|---|---|---|---|---|---|---|")
 	var per []runRec
-	for _, sw := range []string{"main", "tune", "tune2", "tune3", "tune4", "tune5", "tune6"} {
+	for _, sw := range []string{"main", "heldout", "short", "tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8"} {
 		for _, r := range sel(sw) {
-			if sw != "main" || r.axes["boundaries.method"] == Reinforce {
+			if Learned(r.set.Boundaries.Method) {
 				per = append(per, r)
 			}
 		}
@@ -221,9 +254,7 @@ func TestReport(t *testing.T) {
 	label := func(r runRec) string {
 		var keys []string
 		for k := range r.axes {
-			if k != "boundaries.method" {
-				keys = append(keys, k)
-			}
+			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		var parts []string
@@ -240,9 +271,10 @@ func TestReport(t *testing.T) {
 	})
 	for _, r := range per {
 		stride := "–"
-		for _, s := range sel("main", "boundaries.method", FixedStr, "data.corpus", r.axes["data.corpus"]) {
-			if s.seed == r.seed {
+		for _, s := range runs {
+			if s.set.Boundaries.Method == FixedStr && s.set.Data.Corpus == r.set.Data.Corpus && s.seed == r.seed && s.set.Train.Steps == r.set.Train.Steps {
 				stride = fmt.Sprintf("%.3f", s.sum["bpb"])
+				break
 			}
 		}
 		fmt.Fprintf(&sb, "\n| %s | %d | %.3f | %s | %.3f | %.2f | %.2f | %.0f |", label(r), r.seed, r.sum["bpb"], stride,
