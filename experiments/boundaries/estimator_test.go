@@ -376,3 +376,48 @@ func TestDigamma(t *testing.T) {
 		}
 	}
 }
+
+// TestEntropyCoef: the coefficients are the gradient of
+// -lambda mean_free H(sigmoid(l)) by central differences in each logit, and
+// 0 on forced positions; the bonus pushes logits toward 0 (higher entropy).
+func TestEntropyCoef(t *testing.T) {
+	const B, S, lambda = 2, 9, 0.3
+	rng := rand.New(rand.NewPCG(5, 6))
+	logits := make([]float64, B*S)
+	for i := range logits {
+		logits[i] = 4 * rng.NormFloat64()
+	}
+	bonus := func(l []float64) float64 {
+		h, n := 0.0, 0.0
+		for i, x := range l {
+			if Forced(i%S, S) {
+				continue
+			}
+			p := 1 / (1 + math.Exp(-x))
+			h -= p*math.Log(p) + (1-p)*math.Log(1-p)
+			n++
+		}
+		return -lambda * h / n
+	}
+	coef := EntropyCoef(logits, B, S, lambda)
+	for i := range logits {
+		if Forced(i%S, S) {
+			if coef[i] != 0 {
+				t.Errorf("forced position %d has coefficient %g", i, coef[i])
+			}
+			continue
+		}
+		const eps = 1e-6
+		lp := append([]float64{}, logits...)
+		lm := append([]float64{}, logits...)
+		lp[i] += eps
+		lm[i] -= eps
+		fd := (bonus(lp) - bonus(lm)) / (2 * eps)
+		if math.Abs(fd-coef[i]) > 1e-7*math.Max(1, math.Abs(fd)) {
+			t.Errorf("logit %d (%g): coefficient %g, finite difference %g", i, logits[i], coef[i], fd)
+		}
+		if coef[i]*logits[i] < 0 {
+			t.Errorf("logit %d (%g): descent moves it away from 0", i, logits[i])
+		}
+	}
+}

@@ -136,6 +136,28 @@ func RateCoef(logits []float64, B, T int, lambda, rho float64) (coef []float64, 
 	return coef, meanP
 }
 
+// EntropyCoef returns coefficients c, 0 on forced positions, such that
+// sum_i c_i l_i has, at these logits, the gradient of the entropy bonus
+// -lambda mean_free H(Bernoulli(sigmoid(l_i))): dH/dl = -l sigmoid(l)
+// (1 - sigmoid(l)), so c_i = lambda l_i p_i (1 - p_i) / n over the n free
+// positions. Its descent raises the entropy of the policy.
+func EntropyCoef(logits []float64, B, T int, lambda float64) []float64 {
+	n := 0.0
+	for i := range logits {
+		if !Forced(i%T, T) {
+			n++
+		}
+	}
+	coef := make([]float64, len(logits))
+	for i, l := range logits {
+		if !Forced(i%T, T) {
+			p := sigmoid(l)
+			coef[i] = lambda * l * p * (1 - p) / n
+		}
+	}
+	return coef
+}
+
 // Baseline gates: fixed stride, uniform random, whitespace.
 
 // Stride puts a boundary on every k-th byte (bytes k-1, 2k-1, ...).

@@ -46,6 +46,12 @@ type Settings struct {
 		EarlyWeight float64 `toml:"early_weight"`
 		Tau         float64 `toml:"tau"`
 		PriorWeight float64 `toml:"prior_weight"`
+		// EntropyWeight is lambda_H of an entropy bonus on the gater's
+		// policy, -lambda_H (1 - step/steps) mean H(pi_t) over the free bytes,
+		// decaying to 0 by the last step (0: none, the paper's objective).
+		// omitzero keeps the runs made before the setting existed at their
+		// identities.
+		EntropyWeight float64 `toml:"entropy_weight,omitzero"`
 	} `toml:"boundaries"`
 	Train struct {
 		Steps  int     `toml:"steps"`
@@ -142,7 +148,8 @@ func (s *Settings) Validate() error {
 		key string
 		v   float64
 	}{{"boundaries.gate_weight", b.GateWeight}, {"boundaries.rate_weight", b.RateWeight},
-		{"boundaries.early_weight", b.EarlyWeight}, {"boundaries.prior_weight", b.PriorWeight}} {
+		{"boundaries.early_weight", b.EarlyWeight}, {"boundaries.prior_weight", b.PriorWeight},
+		{"boundaries.entropy_weight", b.EntropyWeight}} {
 		if !(w.v >= 0 && w.v <= 1e6) {
 			ps.Addf(w.key, "want [0, 1e6], got %g", w.v)
 		}
@@ -288,7 +295,7 @@ func (st Study) Run(ctx context.Context, env *experiment.RunEnv) error {
 	}
 	b := s.Boundaries
 	obj := Objective{Method: b.Method, Rate: b.Rate, Reward: b.Reward, GateWeight: b.GateWeight, RateWeight: b.RateWeight,
-		EarlyWeight: b.EarlyWeight, Tau: b.Tau, PriorWeight: b.PriorWeight}
+		EarlyWeight: b.EarlyWeight, Tau: b.Tau, PriorWeight: b.PriorWeight, EntropyWeight: b.EntropyWeight, Steps: s.Train.Steps}
 	var disc Discount
 	if b.Method == Reinforce {
 		d, closeD, err := st.discount(ctx, env)

@@ -1,6 +1,7 @@
 package boundaries
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/ablate-ml/ablate/core/autodiff"
 	"github.com/ablate-ml/ablate/core/experiment"
@@ -233,5 +236,28 @@ func TestOffsetCounts(t *testing.T) {
 	var none offsetCounts
 	if none.recall() != 0 || none.frac(0) != 0 {
 		t.Fatal("empty counts are not 0")
+	}
+}
+
+// TestEntropyWeightOmittedAtZero: boundaries.entropy_weight, added after
+// runs were recorded, stays out of the canonical configuration (which the
+// run identity hashes) at 0, so those runs keep their identities; any other
+// value is written.
+func TestEntropyWeightOmittedAtZero(t *testing.T) {
+	s := Study{}.Settings().(*Settings)
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "entropy_weight") || !strings.Contains(buf.String(), "rate_weight") {
+		t.Fatalf("canonical settings at the default:\n%s", buf.String())
+	}
+	s.Boundaries.EntropyWeight = 0.02
+	buf.Reset()
+	if err := toml.NewEncoder(&buf).Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "entropy_weight = 0.02") {
+		t.Fatalf("entropy_weight 0.02 not written:\n%s", buf.String())
 	}
 }

@@ -41,6 +41,10 @@ type Objective struct {
 	EarlyWeight float64 // the early-exit head's loss weight
 	Tau         float64 // the straight-through temperature
 	PriorWeight float64 // the binomial prior's weight
+	// EntropyWeight is lambda_H of the entropy bonus on the gater's policy
+	// (reinforce), decaying linearly from the first step to 0 at Steps.
+	EntropyWeight float64
+	Steps         int
 }
 
 // Trainer computes a training step's gradients for a model.
@@ -171,6 +175,9 @@ func (tr *Trainer[T]) Step(ctx context.Context, in, tgt []int, B, S int, step in
 		st.MeanP = mp
 		if o.RateWeight > 0 {
 			loss = tp.Add(loss, WeightedSum(tp, lg, coef))
+		}
+		if w := o.EntropyWeight * max(0, 1-float64(step)/float64(max(o.Steps, 1))); w > 0 {
+			loss = tp.Add(loss, WeightedSum(tp, lg, EntropyCoef(lvals, B, S, w)))
 		}
 	case StraightTh:
 		coef, prior := BinomialPriorCoef(gates, B, S, o.PriorWeight, o.Rate)
