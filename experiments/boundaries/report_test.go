@@ -133,7 +133,7 @@ func TestReport(t *testing.T) {
 	}
 	var runs []runRec
 	for _, name := range []string{"main", "heldout", "short", "long", "gamma", "anneal", "ablations", "english", "code", "gate-weight",
-		"tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9"} {
+		"tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9", "tune10"} {
 		runs = append(runs, planned(t, root, host, name)...)
 	}
 	metrics := []string{"bpb", "rate", "space_recall", "alignment", "offset_peak", "offset_peak_at", "variance/0", "variance/2", "train_seconds"}
@@ -244,7 +244,7 @@ func TestReport(t *testing.T) {
 	var sb strings.Builder
 	sb.WriteString("\n### per seed\n\n| run | seed | bpb | stride bpb | rate | space_recall | offset_peak | at k |\n|---|---|---|---|---|---|---|---|")
 	var per []runRec
-	for _, sw := range []string{"main", "heldout", "short", "tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9"} {
+	for _, sw := range []string{"main", "heldout", "short", "tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9", "tune10"} {
 		for _, r := range sel(sw) {
 			if Learned(r.set.Boundaries.Method) {
 				per = append(per, r)
