@@ -132,7 +132,7 @@ func TestReport(t *testing.T) {
 		host = "(devel)" // what a binary built in a checkout reports
 	}
 	var runs []runRec
-	for _, name := range []string{"main", "heldout", "short", "long", "gamma", "anneal", "ablations", "english", "code", "gate-weight",
+	for _, name := range []string{"main", "heldout", "short", "long", "gamma", "gamma-long", "anneal", "ablations", "english", "code", "gate-weight",
 		"tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9", "tune10"} {
 		runs = append(runs, planned(t, root, host, name)...)
 	}
@@ -213,6 +213,15 @@ func TestReport(t *testing.T) {
 	}
 	rows = append(rows, row{"annealed 4 -> 100", sel("anneal")})
 	table("gamma", "horizon", rows)
+	rows = nil
+	for _, h := range []string{"4", "10", "20", "100", "0"} {
+		label := h
+		if h == "0" {
+			label = "inf (gamma 1)"
+		}
+		rows = append(rows, row{label, sel("gamma-long", "plugins.discount.params.horizon", h)})
+	}
+	table("gamma-long", "horizon", rows)
 	table("ablations", "variant", []row{
 		{"base (horizon 20)", sel("gamma", "plugins.discount.params.horizon", "20")},
 		{"plain reward", sel("ablations", "boundaries.reward", "plain")},
