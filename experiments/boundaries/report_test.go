@@ -182,46 +182,32 @@ func TestReport(t *testing.T) {
 		}
 		t.Log(sb.String())
 	}
-	var rows []row
-	for _, c := range []string{"skip", "prefix"} {
-		for _, m := range []string{WhiteSpace, FixedStr, UniformRnd, Reinforce, StraightTh} {
-			rows = append(rows, row{c + " / " + m, sel("main", "data.corpus", c, "boundaries.method", m)})
+	// The five methods on the two synthetic languages, and the horizons.
+	byMethod := func(sweep string) []row {
+		var rows []row
+		for _, c := range []string{"skip", "prefix"} {
+			for _, m := range []string{WhiteSpace, FixedStr, UniformRnd, Reinforce, StraightTh} {
+				rows = append(rows, row{c + " / " + m, sel(sweep, "data.corpus", c, "boundaries.method", m)})
+			}
 		}
+		return rows
 	}
-	table("main", "corpus / method", rows)
-	rows = nil
-	for _, c := range []string{"skip", "prefix"} {
-		for _, m := range []string{WhiteSpace, FixedStr, UniformRnd, Reinforce, StraightTh} {
-			rows = append(rows, row{c + " / " + m, sel("heldout", "data.corpus", c, "boundaries.method", m)})
+	byHorizon := func(sweep string) []row {
+		var rows []row
+		for _, h := range []string{"4", "10", "20", "100", "0"} {
+			label := h
+			if h == "0" {
+				label = "inf (gamma 1)"
+			}
+			rows = append(rows, row{label, sel(sweep, "plugins.discount.params.horizon", h)})
 		}
+		return rows
 	}
-	table("heldout", "corpus / method", rows)
-	rows = nil
-	for _, c := range []string{"skip", "prefix"} {
-		for _, m := range []string{WhiteSpace, FixedStr, UniformRnd, Reinforce, StraightTh} {
-			rows = append(rows, row{c + " / " + m, sel("short", "data.corpus", c, "boundaries.method", m)})
-		}
+	for _, sw := range []string{"main", "heldout", "short"} {
+		table(sw, "corpus / method", byMethod(sw))
 	}
-	table("short", "corpus / method", rows)
-	rows = nil
-	for _, h := range []string{"4", "10", "20", "100", "0"} {
-		label := h
-		if h == "0" {
-			label = "inf (gamma 1)"
-		}
-		rows = append(rows, row{label, sel("gamma", "plugins.discount.params.horizon", h)})
-	}
-	rows = append(rows, row{"annealed 4 -> 100", sel("anneal")})
-	table("gamma", "horizon", rows)
-	rows = nil
-	for _, h := range []string{"4", "10", "20", "100", "0"} {
-		label := h
-		if h == "0" {
-			label = "inf (gamma 1)"
-		}
-		rows = append(rows, row{label, sel("gamma-long", "plugins.discount.params.horizon", h)})
-	}
-	table("gamma-long", "horizon", rows)
+	table("gamma", "horizon", append(byHorizon("gamma"), row{"annealed 4 -> 100", sel("anneal")}))
+	table("gamma-long", "horizon", byHorizon("gamma-long"))
 	table("ablations", "variant", []row{
 		{"base (horizon 20)", sel("gamma", "plugins.discount.params.horizon", "20")},
 		{"plain reward", sel("ablations", "boundaries.reward", "plain")},
@@ -229,7 +215,7 @@ func TestReport(t *testing.T) {
 		{"no rate loss", sel("ablations", "boundaries.rate_weight", "0")},
 		{"gamma 1", sel("gamma", "plugins.discount.params.horizon", "0")},
 	})
-	rows = nil
+	var rows []row
 	for _, c := range []string{"opticks", "fortunes"} {
 		for _, m := range []string{WhiteSpace, FixedStr, Reinforce} {
 			rows = append(rows, row{c + " / " + m, sel("english", "data.corpus", c, "boundaries.method", m)})
@@ -239,14 +225,9 @@ func TestReport(t *testing.T) {
 		rows = append(rows, row{"go-source / " + m, sel("code", "boundaries.method", m)})
 	}
 	table("real text", "corpus / method", rows)
-	rows = nil
-	for _, c := range []string{"skip", "prefix"} {
-		for _, m := range []string{WhiteSpace, FixedStr, UniformRnd, Reinforce, StraightTh} {
-			rows = append(rows, row{c + " / " + m, sel("long", "data.corpus", c, "boundaries.method", m)})
-		}
-		rows = append(rows, row{c + " / reinforce, gate_weight 0.1", sel("gate-weight", "data.corpus", c)})
-	}
-	table("long and gate-weight", "corpus / method", rows)
+	table("long and gate-weight", "corpus / method", append(byMethod("long"),
+		row{"skip / reinforce, gate_weight 0.1", sel("gate-weight", "data.corpus", "skip")},
+		row{"prefix / reinforce, gate_weight 0.1", sel("gate-weight", "data.corpus", "prefix")}))
 
 	// Per seed: REINFORCE against the stride of the same seed and budget
 	// (main, short), and every learned run of the tuning sweeps.
