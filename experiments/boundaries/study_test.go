@@ -230,8 +230,8 @@ func TestOffsetCounts(t *testing.T) {
 	if oc.free != 12 || oc.bounds != 3 || oc.spaces != 2 || oc.hits != 1 {
 		t.Fatalf("free %v bounds %v spaces %v hits %v, want 12 3 2 1", oc.free, oc.bounds, oc.spaces, oc.hits)
 	}
-	if oc.recall() != 0.5 || oc.frac(0) != 0.5 || oc.frac(1) != 0.5 || oc.frac(2) != 0 {
-		t.Fatalf("recall %v, offsets %v %v %v; want 0.5, 0.5 0.5 0", oc.recall(), oc.frac(0), oc.frac(1), oc.frac(2))
+	if oc.rate() != 0.25 || oc.recall() != 0.5 || oc.frac(0) != 0.5 || oc.frac(1) != 0.5 || oc.frac(2) != 0 {
+		t.Fatalf("rate %v, recall %v, offsets %v %v %v; want 0.25, 0.5, 0.5 0.5 0", oc.rate(), oc.recall(), oc.frac(0), oc.frac(1), oc.frac(2))
 	}
 	var none offsetCounts
 	if none.recall() != 0 || none.frac(0) != 0 {

@@ -144,9 +144,9 @@ func (tr *Trainer[T]) Step(ctx context.Context, in, tgt []int, B, S int, step in
 	final := tp.CrossEntropyRows(m.Rest(tp, h, gates, B, S, scale), tgt)
 	loss := tp.Add(tp.Mean(final), tp.Scale(tp.Mean(early), T(o.EarlyWeight)))
 	st.Final, st.Early = mean(floats(final.Value.Data)), mean(floats(early.Value.Data))
-	st.Rate = FreeRate(gates, B, S)
 	var oc offsetCounts
 	oc.add(in, gates, B, S, tr.Alpha.Space)
+	st.Rate = oc.rate()
 	st.Recall = oc.recall()
 	st.Offset0, st.Offset1 = oc.frac(0), oc.frac(1)
 	switch o.Method {
@@ -186,18 +186,6 @@ func (tr *Trainer[T]) Step(ctx context.Context, in, tgt []int, B, S int, step in
 	}
 	tp.Backward(loss)
 	return st, nil
-}
-
-// FreeRate is the fraction of free (not forced) bytes with a boundary.
-func FreeRate(gates []float64, B, S int) float64 {
-	n, k := 0, 0.0
-	for i, g := range gates {
-		if !Forced(i%S, S) {
-			n++
-			k += g
-		}
-	}
-	return k / float64(n)
 }
 
 func mean(xs []float64) float64 {
@@ -256,6 +244,9 @@ func (oc *offsetCounts) add(in []int, gates []float64, B, S int, space []bool) {
 	}
 }
 
+// rate is the fraction of free (not forced) bytes with a boundary.
+func (oc *offsetCounts) rate() float64 { return oc.bounds / oc.free }
+
 // recall is the fraction of whitespace bytes with a boundary (0 if none).
 func (oc *offsetCounts) recall() float64 {
 	if oc.spaces == 0 {
@@ -312,7 +303,7 @@ func (tr *Trainer[T]) Evaluate(windows [][]byte, B int, rng *rand.Rand) (Eval, e
 	tp.NoGrad(false)
 	e.BPB = nll / nbytes / math.Ln2
 	e.EarlyBPB = nllEarly / nbytes / math.Ln2
-	e.Rate = oc.bounds / oc.free
+	e.Rate = oc.rate()
 	e.Recall = oc.recall()
 	if oc.bounds > 0 {
 		e.Precision = oc.frac(0)
