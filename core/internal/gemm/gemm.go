@@ -60,6 +60,15 @@ func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 	gemm(s64, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// stored is the shape in which op(X), an r x c matrix, is stored: r x c,
+// or c x r when op transposes.
+func stored(trans bool, r, c int) (rows, cols int) {
+	if trans {
+		return c, r
+	}
+	return r, c
+}
+
 func gemm[T Float](s *spec[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if !Available {
 		panic(s.name + ": the processor does not support the AVX2/FMA kernel")
@@ -71,14 +80,8 @@ func gemm[T Float](s *spec[T], transA, transB bool, m, n, k int, alpha T, a []T,
 		return
 	}
 	// The kernel does not check bounds: every slice is checked here.
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac := stored(transA, m, k)
+	br, bc := stored(transB, k, n)
 	check(s.name, "a", a, ar, ac, lda)
 	check(s.name, "b", b, br, bc, ldb)
 	check(s.name, "c", c, m, n, ldc)

@@ -109,14 +109,8 @@ func againstDefinition[T Float](t *testing.T) {
 // NaN (it must not be read); the padding of c is never written.
 func checkProduct[T Float](t testing.TB, r *rand.Rand, ta, tb bool, m, n, k int, alpha, beta T, padA, padB, padC int) {
 	t.Helper()
-	ar, ac := m, k
-	if ta {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if tb {
-		br, bc = n, k
-	}
+	ar, ac := stored(ta, m, k)
+	br, bc := stored(tb, k, n)
 	lda, ldb, ldc := max(1, ac)+padA, max(1, bc)+padB, n+padC
 	a, b := fillT[T](r, max(0, (ar-1)*lda+ac)), fillT[T](r, max(0, (br-1)*ldb+bc))
 	c := fillT[T](r, (m-1)*ldc+n)
